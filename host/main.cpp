@@ -1,0 +1,32 @@
+// mpsim: one binary, one subcommand per job (CLI11).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "host/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mpsim: simulator for mixed-precision (fp8/fp16/bf16/fp32) DNN-training accelerators"};
+  app.require_subcommand(1);
+  mpsim::cli::add_formats_command(app);
+  mpsim::cli::add_quantize_command(app);
+  mpsim::cli::add_qerror_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help
+  } catch (const CLI::ParseError& e) {
+    // One line, not CLI11's two (message plus "Run with --help").
+    fmt::print(stderr, "mpsim: {} (see mpsim --help)\n", e.what());
+    return 2;
+  } catch (const mpsim::cli::UsageError& e) {
+    fmt::print(stderr, "mpsim {}: {}\n", app.get_subcommands().front()->get_name(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mpsim: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

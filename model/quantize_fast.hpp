@@ -1,0 +1,87 @@
+// Fast fp32 -> format -> fp32 quantization ("fake quantization"), round to nearest even: the
+// path training and the quantize kernels take for every tensor element. It is branch-free so
+// compilers vectorize it, and it must equal quantize() in quantize.hpp bit for bit (tested over
+// every fp32 class in tests/model/test_quantize_fast.cpp); everything else uses quantize().
+//
+// Normal results use the integer rounding trick on the fp32 bit pattern u (drop = 23 - m bits):
+//     u' = (u + 2^(drop-1) - 1 + ((u >> drop) & 1)) & ~(2^drop - 1)
+// which adds just under half an ulp, plus one when the kept part is odd (ties to even), and lets
+// the carry ripple into the exponent. Results below the format's min normal are rounded on the
+// subnormal grid by the magic-constant trick: (|x| + C) - C with C = 2^(q + 23), q the quantum
+// exponent, is |x| rounded to a multiple of 2^q by the FPU's own round-to-nearest-even.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model/bits.hpp"
+#include "model/float_format.hpp"
+#include "model/host_device.hpp"
+#include "model/rounding.hpp"
+
+namespace mpsim {
+
+// True when every value of f, and the subnormal grid trick, fit in fp32 (IEEE default rounding,
+// no flush-to-zero in the FPU).
+MPSIM_HD constexpr bool has_fp32_fast_path(const FloatFormat& f) {
+  return is_supported(f) && f.emax() <= 127 && f.quantum_exponent() >= -149 && f.quantum_exponent() + 23 <= 127;
+}
+
+// Constants derived once per format, outside the element loop.
+struct Fp32Quantizer {
+  std::uint32_t drop_mask;        // low fp32 mantissa bits the format does not keep
+  std::uint32_t half_minus_one;   // 2^(drop-1) - 1, or 0 when nothing is dropped
+  std::uint32_t tie_bit;          // 1, or 0 when nothing is dropped (fp32 itself)
+  int drop;                       // 23 - man_bits
+  float max_finite;
+  float min_normal;
+  float magic;                    // 2^(quantum_exponent + 23)
+  float overflow_value;           // what a finite overflow becomes (max, Inf or NaN)
+  float infinity_value;           // what an infinite input becomes (Inf, or NaN without Inf)
+  bool flush_subnormals;
+  bool unsigned_zero;             // fnuz: -0 does not exist
+
+  MPSIM_HD constexpr Fp32Quantizer(const FloatFormat& f, Overflow overflow)
+      : drop_mask((1u << (23 - f.man_bits)) - 1u),
+        half_minus_one(f.man_bits == 23 ? 0u : (1u << (22 - f.man_bits)) - 1u),
+        tie_bit(f.man_bits == 23 ? 0u : 1u),
+        drop(23 - f.man_bits),
+        max_finite(static_cast<float>(f.max_finite())),
+        min_normal(static_cast<float>(f.min_normal())),
+        magic(static_cast<float>(pow2(f.quantum_exponent() + 23))),
+        overflow_value(overflow == Overflow::saturate ? static_cast<float>(f.max_finite())
+                       : (f.has_inf() || f.specials == Specials::none) ? float_from_bits(0x7f800000u)
+                                                                        : float_from_bits(0x7fc00000u)),
+        infinity_value((f.has_inf() || f.specials == Specials::none) ? float_from_bits(0x7f800000u)
+                                                                      : float_from_bits(0x7fc00000u)),
+        flush_subnormals(!f.subnormals),
+        unsigned_zero(!f.has_negative_zero()) {}
+
+  MPSIM_HD float operator()(float x) const {
+    const std::uint32_t u = bits_of(x);
+    const std::uint32_t sign = u & 0x80000000u;
+    const std::uint32_t a = u & 0x7fffffffu;
+    const float ax = float_from_bits(a);
+
+    const std::uint32_t rounded = (a + half_minus_one + ((a >> drop) & tie_bit)) & ~drop_mask;
+    float r = float_from_bits(rounded);
+    // Subnormal grid: exact because |x| < min normal <= magic, so |x| + magic stays in magic's binade.
+    float sub = (ax + magic) - magic;
+    if (flush_subnormals) sub = sub < min_normal ? 0.0f : sub;
+    r = ax < min_normal ? sub : r;
+    r = r > max_finite ? overflow_value : r;
+    r = a == 0x7f800000u ? infinity_value : r;
+    r = a > 0x7f800000u ? float_from_bits(0x7fc00000u) : r;
+    std::uint32_t out = bits_of(r);
+    const bool is_nan = (out & 0x7fffffffu) > 0x7f800000u;
+    const bool drop_sign = is_nan || (unsigned_zero && out == 0u);
+    return float_from_bits(out | (drop_sign ? 0u : sign));
+  }
+};
+
+// Quantizes n floats (in may equal out).
+inline void quantize_fp32_nearest_even(const float* in, float* out, std::size_t n, const Fp32Quantizer& q) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = q(in[i]);
+}
+
+}  // namespace mpsim
