@@ -1,11 +1,20 @@
 // mpsim: one binary, one subcommand per job (CLI11).
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "host/cli/commands.hpp"
+
+namespace {
+bool has_command(CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands({}))
+    if (sub->get_name() == name) return true;
+  return false;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"mpsim: simulator for mixed-precision (fp8/fp16/bf16/fp32) DNN-training accelerators"};
@@ -13,6 +22,17 @@ int main(int argc, char** argv) {
   mpsim::cli::add_formats_command(app);
   mpsim::cli::add_quantize_command(app);
   mpsim::cli::add_qerror_command(app);
+  // CLI11 would call both of these "A subcommand is required"; say which case it is.
+  std::string commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();
+  if (argc < 2) {
+    fmt::print(stderr, "mpsim: a command is required ({}; see mpsim --help)\n", commands);
+    return 2;
+  }
+  if (argv[1][0] != '-' && !has_command(app, argv[1])) {
+    fmt::print(stderr, "mpsim: unknown command '{}' (commands: {}; see mpsim --help)\n", argv[1], commands);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

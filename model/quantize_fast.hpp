@@ -21,10 +21,11 @@
 
 namespace mpsim {
 
-// True when every value of f, and the subnormal grid trick, fit in fp32 (IEEE default rounding,
-// no flush-to-zero in the FPU).
+// True when f's normal range lies inside fp32's (so the integer trick only ever sees fp32 normal
+// inputs: an fp32 subnormal has a different quantum) and its subnormal grid is on fp32's. Needs
+// the FPU in IEEE default rounding without flush-to-zero.
 MPSIM_HD constexpr bool has_fp32_fast_path(const FloatFormat& f) {
-  return is_supported(f) && f.emax() <= 127 && f.quantum_exponent() >= -149 && f.quantum_exponent() + 23 <= 127;
+  return is_supported(f) && f.emax() <= 127 && f.emin() >= -126 && f.quantum_exponent() >= -149;
 }
 
 // Constants derived once per format, outside the element loop.

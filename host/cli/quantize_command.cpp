@@ -63,6 +63,10 @@ void run_quantize(const QuantizeOptions& options) {
 }  // namespace
 
 void add_quantize_command(CLI::App& app) {
+  // CLI11 2.1 wraps "-1" into a uint64_t silently; reject a sign before conversion.
+  static const CLI::Validator kUnsigned(
+      [](const std::string& text) { return text.find('-') == std::string::npos ? "" : "must be a non-negative integer"; },
+      "");
   static QuantizeOptions options;
   auto* cmd = app.add_subcommand("quantize", "Round numbers read from stdin (one per line) to a format");
   cmd->add_option("--format", options.format_name, "Preset name or eXmY[_bN][_ieee|_fn|_fnuz|_none][_ftz]")->required();
@@ -70,7 +74,9 @@ void add_quantize_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--overflow", options.overflow, "Finite values beyond max: saturate to max, or inf (OCP non-saturating)")
       ->capture_default_str();
-  cmd->add_option("--seed", options.seed, "Seed of the stochastic rounding bits (Philox4x32-10)")->default_str("0");
+  cmd->add_option("--seed", options.seed, "Seed of the stochastic rounding bits (Philox4x32-10)")
+      ->check(kUnsigned)
+      ->capture_default_str();
   cmd->callback([] { run_quantize(options); });
 }
 
