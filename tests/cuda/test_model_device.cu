@@ -1,5 +1,6 @@
 // model/'s numerics compiled by nvcc and run on the GPU: the device results must equal the host
-// results bit for bit (STYLE.md 4, one bit-exact chain). Skips, with a message, without a GPU.
+// results bit for bit (STYLE.md 4, one bit-exact chain). Skipped without a GPU
+// (tests/support/catch_main_cuda.cpp).
 #include <catch2/catch.hpp>
 
 #include <cuda_runtime.h>
@@ -15,15 +16,6 @@
 using namespace mpsim;
 
 namespace {
-
-bool have_gpu() {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    WARN("no CUDA device: skipping the device half of this test (the host half still ran)");
-    return false;
-  }
-  return true;
-}
 
 // Per element: the general encode (stochastic, with Philox bits), the fast fp32 path, and a MAC
 // with an fp16 accumulator.
@@ -54,7 +46,6 @@ TEST_CASE("model/ numerics give the same bits on the GPU as on the host", "[cuda
     host_fast[i] = q(x[i]);
     host_mac[i] = mac(static_cast<std::uint32_t>(i) & 0x7bffu, bits_of(x[i]) >> 24, static_cast<std::uint32_t>(i) & 0xffu, mf).bits;
   }
-  if (!have_gpu()) return;
 
   float *dx = nullptr, *dfast = nullptr;
   std::uint32_t *dstoch = nullptr, *dmac = nullptr;
