@@ -16,6 +16,7 @@
 #include "model/float_format.hpp"
 #include "model/host_device.hpp"
 #include "model/quantize.hpp"
+#include "model/quantize_fast.hpp"
 
 namespace mpsim {
 
@@ -78,6 +79,51 @@ MPSIM_HD inline float mac_fp32(float acc, float a, float b) {
 #else
   return std::fma(a, b, acc);
 #endif
+}
+
+// Round to odd (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums: proved
+// algorithms using rounding to odd", IEEE TC 2008): truncate, and make the last bit 1 if anything
+// nonzero was dropped. A value rounded to odd with p + 2 or more bits, then to nearest with p
+// bits, is the value rounded to nearest once. |x| must be zero or in fp32's normal range.
+MPSIM_HD constexpr float round_to_odd_float(double x) {
+  const std::uint64_t u = bits_of(x);
+  if ((u << 1) == 0) return float_from_bits(static_cast<std::uint32_t>(u >> 32));  // +-0
+  const auto sign = static_cast<std::uint32_t>(u >> 63) << 31;
+  const auto exponent = static_cast<std::uint32_t>(((u >> 52) & 0x7ff) - 1023 + 127);
+  const auto mantissa = static_cast<std::uint32_t>((u >> 29) & 0x7fffff);
+  const std::uint32_t sticky = (u & ((std::uint64_t{1} << 29) - 1)) != 0 ? 1u : 0u;
+  return float_from_bits(sign | (exponent << 23) | mantissa | sticky);
+}
+
+// Whether mac_narrow() below equals mac() for these formats: the accumulator keeps at most 21
+// mantissa bits (round to odd at fp32's 24 needs 2 spare) and takes the fp32 fast path, and every
+// product and sum stays inside fp32's normal range or is zero (so round_to_odd_float applies).
+MPSIM_HD constexpr bool has_narrow_mac_fast_path(const MacFormats& f) {
+  const double largest = f.a.max_finite() * f.b.max_finite() + f.acc.max_finite();
+  const double smallest = f.a.min_positive() * f.b.min_positive();
+  return f.acc.man_bits <= 21 && has_fp32_fast_path(f.acc) && largest < pow2(127) && smallest >= pow2(-126) &&
+         f.acc.min_positive() >= pow2(-126);
+}
+
+// The narrow-accumulator fast path (e.g. fp16 accumulation of fp8 products), without flags:
+// TwoSum gives acc + a*b = s + e exactly; rounding s to odd by e's sign keeps that information
+// in 53 bits, round_to_odd_float() keeps it in 24, and the fp32 fast path rounds once to the
+// accumulator format, to nearest even. Inputs must be finite (callers fall back to mac()).
+// `acc_rounding` must be Fp32Quantizer(f.acc, Overflow::infinity) for IEEE overflow behaviour.
+MPSIM_HD inline float mac_narrow(float acc, float a, float b, const Fp32Quantizer& acc_rounding) {
+  const double product = static_cast<double>(a) * static_cast<double>(b);  // exact
+  const double vacc = acc;
+  const double sum = vacc + product;
+  const double b_virtual = sum - vacc;
+  const double a_virtual = sum - b_virtual;
+  const double error = (vacc - a_virtual) + (product - b_virtual);
+  std::uint64_t u = bits_of(sum);
+  if (error != 0 && (u & 1) == 0) {
+    // Step to the odd neighbour on the side of the error: +1 grows the magnitude.
+    const bool grows = (error > 0) == ((u >> 63) == 0);
+    u = grows ? u + 1 : u - 1;
+  }
+  return acc_rounding(round_to_odd_float(double_from_bits(u)));
 }
 
 static_assert(mac(0x3f800000u, 0x3f800000u, 0x33800000u, MacFormats{}).bits == 0x3f800000u);  // 1 + 2^-24: tie to even
