@@ -108,12 +108,14 @@ MPSIM_HD constexpr bool has_narrow_mac_fast_path(const MacFormats& f) {
 // The narrow-accumulator fast path (e.g. fp16 accumulation of fp8 products), without flags:
 // TwoSum gives acc + a*b = s + e exactly; rounding s to odd by e's sign keeps that information
 // in 53 bits, round_to_odd_float() keeps it in 24, and the fp32 fast path rounds once to the
-// accumulator format, to nearest even. Inputs must be finite (callers fall back to mac()).
+// accumulator format, to nearest even. a and b must be finite (callers fall back to mac()); a
+// non-finite accumulator stays Inf or NaN as in mac().
 // `acc_rounding` must be Fp32Quantizer(f.acc, Overflow::infinity) for IEEE overflow behaviour.
 MPSIM_HD inline float mac_narrow(float acc, float a, float b, const Fp32Quantizer& acc_rounding) {
   const double product = static_cast<double>(a) * static_cast<double>(b);  // exact
   const double vacc = acc;
   const double sum = vacc + product;
+  if (!(sum - sum == 0)) return acc_rounding(static_cast<float>(sum));  // Inf or NaN accumulator
   const double b_virtual = sum - vacc;
   const double a_virtual = sum - b_virtual;
   const double error = (vacc - a_virtual) + (product - b_virtual);

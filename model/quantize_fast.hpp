@@ -58,7 +58,13 @@ struct Fp32Quantizer {
         flush_subnormals(!f.subnormals),
         unsigned_zero(!f.has_negative_zero()) {}
 
-  MPSIM_HD float operator()(float x) const {
+  // The rounded value, and whether a finite input rounded beyond max finite (then saturated or
+  // became Inf/NaN by the overflow policy): the count kernels report.
+  struct Rounded {
+    float value;
+    bool overflow;
+  };
+  MPSIM_HD Rounded round(float x) const {
     const std::uint32_t u = bits_of(x);
     const std::uint32_t sign = u & 0x80000000u;
     const std::uint32_t a = u & 0x7fffffffu;
@@ -70,14 +76,16 @@ struct Fp32Quantizer {
     float sub = (ax + magic) - magic;
     if (flush_subnormals) sub = sub < min_normal ? 0.0f : sub;
     r = ax < min_normal ? sub : r;
+    const bool overflow = r > max_finite && a < 0x7f800000u;
     r = r > max_finite ? overflow_value : r;
     r = a == 0x7f800000u ? infinity_value : r;
     r = a > 0x7f800000u ? float_from_bits(0x7fc00000u) : r;
     std::uint32_t out = bits_of(r);
     const bool is_nan = (out & 0x7fffffffu) > 0x7f800000u;
     const bool drop_sign = is_nan || (unsigned_zero && out == 0u);
-    return float_from_bits(out | (drop_sign ? 0u : sign));
+    return {float_from_bits(out | (drop_sign ? 0u : sign)), overflow};
   }
+  MPSIM_HD float operator()(float x) const { return round(x).value; }
 };
 
 // Quantizes n floats (in may equal out).

@@ -1,0 +1,85 @@
+#include "kernels/backend.hpp"
+
+#include "kernels/cpu/cpu_backend.hpp"
+
+namespace mpsim::kernels {
+
+#if defined(MPSIM_HAVE_CUDA)
+std::unique_ptr<Backend> make_cuda_backend();  // kernels/cuda/cuda_backend.cu
+#endif
+
+const char* gemm_path_name(GemmPath p) {
+  switch (p) {
+    case GemmPath::eigen_fp32: return "eigen_fp32";
+    case GemmPath::cublas_fp32: return "cublas_fp32";
+    case GemmPath::cublaslt_fp8: return "cublaslt_fp8";
+  }
+  return "?";
+}
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::cpu;
+  if (name == "cuda") return Device::cuda;
+  throw std::invalid_argument("unknown backend '" + name + "'; allowed: cpu, cuda");
+}
+
+std::unique_ptr<Backend> make_backend(Device device, int cpu_threads) {
+  if (device == Device::cpu) return std::make_unique<CpuBackend>(cpu_threads);
+#if defined(MPSIM_HAVE_CUDA)
+  return make_cuda_backend();
+#else
+  throw std::runtime_error("backend cuda: this mpsim was built without CUDA (no nvcc found at configure time)");
+#endif
+}
+
+Tensor Backend::zeros(std::vector<std::int64_t> shape, const FloatFormat& format, std::string name) {
+  Tensor t = empty(std::move(shape), format, std::move(name));
+  fill(t, 0.0f);
+  return t;
+}
+
+Tensor Backend::from_host(std::vector<std::int64_t> shape, const std::vector<float>& values, const FloatFormat& format,
+                          std::string name) {
+  Tensor t = empty(std::move(shape), format, std::move(name));
+  if (static_cast<std::int64_t>(values.size()) != t.numel())
+    throw KernelError("from_host: " + t.name() + " " + shape_text(t.shape()) + " needs " + std::to_string(t.numel()) +
+                      " values, got " + std::to_string(values.size()));
+  copy_from_host(t, values.data());
+  return t;
+}
+
+std::vector<float> Backend::to_host(const Tensor& t) {
+  std::vector<float> values(static_cast<std::size_t>(t.numel()));
+  copy_to_host(t, values.data());
+  return values;
+}
+
+GemmDims check_gemm(const char* kernel, const GemmSpec& spec, const Tensor& a, const Tensor& b, const Tensor& c) {
+  const auto fail = [&](const std::string& why) {
+    throw KernelError(std::string(kernel) + ": " + why + " (A " + a.name() + " " + shape_text(a.shape()) + ", B " +
+                      b.name() + " " + shape_text(b.shape()) + ", C " + c.name() + " " + shape_text(c.shape()) + ")");
+  };
+  if (a.rank() != b.rank() || a.rank() != c.rank() || a.rank() < 2 || a.rank() > 3)
+    fail("A, B and C must all be rank 2, or all rank 3 (batched)");
+  const std::int64_t batch = a.rank() == 3 ? a.dim(0) : 1;
+  if (a.rank() == 3 && (b.dim(0) != batch || c.dim(0) != batch)) fail("batch sizes differ");
+  const std::int64_t m = spec.trans_a ? a.dim(-1) : a.dim(-2), k = spec.trans_a ? a.dim(-2) : a.dim(-1);
+  const std::int64_t kb = spec.trans_b ? b.dim(-1) : b.dim(-2), n = spec.trans_b ? b.dim(-2) : b.dim(-1);
+  if (k != kb) fail("inner dimensions differ: " + std::to_string(k) + " vs " + std::to_string(kb));
+  if (c.dim(-2) != m || c.dim(-1) != n) fail("C must be " + std::to_string(m) + " x " + std::to_string(n));
+  return {batch, m, n, k};
+}
+
+void check_same_numel(const char* kernel, const Tensor& x, const Tensor& y) {
+  if (x.numel() != y.numel())
+    throw KernelError(std::string(kernel) + ": " + x.name() + " " + shape_text(x.shape()) + " and " + y.name() + " " +
+                      shape_text(y.shape()) + " differ in size");
+}
+
+void check_device(const char* kernel, const Tensor& t, Device d) {
+  if (t.device() != d)
+    throw KernelError(std::string(kernel) + ": tensor " + t.name() + " lives on " + device_name(t.device()) +
+                      ", not on " + device_name(d));
+}
+
+}  // namespace mpsim::kernels

@@ -1,0 +1,163 @@
+// GEMMs on the CPU.
+//
+// gemm_fast: Eigen's sgemm on the stored fp32 values (multi-threaded through OpenMP).
+//
+// gemm_exact: the array's arithmetic, every output accumulated in ascending k with one rounding
+// per MAC. Three paths, each equal to model/'s mac() chain bit for bit (tests/kernels/):
+//   fp32 accumulator, finite operands   -> fma chain (mac_fp32): one rounding, same as mac()
+//   narrow accumulator (fp16, ...)      -> mac_narrow: TwoSum + round to odd + fp32 fast path
+//   anything else (Inf/NaN operands,
+//   bf16 accumulator, ...)              -> model/'s dot() on the codes
+// Outputs are independent, so OpenMP tiles change nothing in the result.
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "kernels/cpu/cpu_backend.hpp"
+#include "model/format_names.hpp"
+
+namespace mpsim::kernels {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const RowMatrix>;
+using Map = Eigen::Map<RowMatrix>;
+
+template <typename A, typename B>
+void eigen_product(const A& a, const B& b, Map& c, bool accumulate) {
+  if (accumulate) c.noalias() += a * b;
+  else c.noalias() = a * b;
+}
+
+// op(X) of a [rows, cols] row-major matrix, packed row-major, each value replaced by the value
+// model/ decodes from its code (so -0 becomes +0 in fnuz formats). Throws when a value does not
+// lie in `format`. Returns whether every value is finite.
+bool pack_operand(const char* which, const Tensor& t, const float* x, std::int64_t rows, std::int64_t cols,
+                  bool transpose, const FloatFormat& format, float* packed) {
+  const Fp32Quantizer in_format(format, Overflow::infinity);
+  bool finite = true;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const float v = transpose ? x[c * rows + r] : x[r * cols + c];
+      const float q = in_format(v);
+      if (!(q == v || (std::isnan(q) && std::isnan(v)))) {
+        throw KernelError(std::string("gemm_exact: ") + which + " (" + t.name() + ") holds " + std::to_string(v) +
+                          ", which is not a " + format_name(format) + " value");
+      }
+      finite = finite && std::isfinite(q);
+      packed[r * cols + c] = q;
+    }
+  }
+  return finite;
+}
+
+// One row of outputs, columns [0, width): acc[j] = fma chain over k (fp32 accumulator). The
+// clone for Haswell and later uses the FMA instruction; the default one calls libm's fmaf,
+// which is just as exact.
+__attribute__((target_clones("arch=haswell", "default"))) void row_fp32(const float* a_row, const float* b,
+                                                                        std::int64_t ldb, std::int64_t k_count,
+                                                                        float* acc, std::int64_t width) {
+  for (std::int64_t k = 0; k < k_count; ++k) {
+    const float a = a_row[k];
+    const float* b_row = b + k * ldb;
+    for (std::int64_t j = 0; j < width; ++j) acc[j] = std::fma(a, b_row[j], acc[j]);
+  }
+}
+
+__attribute__((target_clones("arch=haswell", "default"))) void row_narrow(const float* a_row, const float* b,
+                                                                          std::int64_t ldb, std::int64_t k_count,
+                                                                          float* acc, std::int64_t width,
+                                                                          const Fp32Quantizer& rounding) {
+  for (std::int64_t k = 0; k < k_count; ++k) {
+    const float a = a_row[k];
+    const float* b_row = b + k * ldb;
+    for (std::int64_t j = 0; j < width; ++j) acc[j] = mac_narrow(acc[j], a, b_row[j], rounding);
+  }
+}
+
+}  // namespace
+
+GemmPath CpuBackend::gemm_fast(const GemmSpec& spec, const Tensor& a, const Tensor& b, Tensor& c) {
+  const GemmDims d = check_gemm("gemm_fast", spec, a, b, c);
+  Eigen::setNbThreads(threads_);
+  const std::int64_t a_rows = spec.trans_a ? d.k : d.m, a_cols = spec.trans_a ? d.m : d.k;
+  const std::int64_t b_rows = spec.trans_b ? d.n : d.k, b_cols = spec.trans_b ? d.k : d.n;
+  for (std::int64_t batch = 0; batch < d.batch; ++batch) {
+    ConstMap ma(a.data() + batch * a_rows * a_cols, a_rows, a_cols);
+    ConstMap mb(b.data() + batch * b_rows * b_cols, b_rows, b_cols);
+    Map mc(c.data() + batch * d.m * d.n, d.m, d.n);
+    if (spec.trans_a && spec.trans_b) eigen_product(ma.transpose(), mb.transpose(), mc, spec.accumulate);
+    else if (spec.trans_a) eigen_product(ma.transpose(), mb, mc, spec.accumulate);
+    else if (spec.trans_b) eigen_product(ma, mb.transpose(), mc, spec.accumulate);
+    else eigen_product(ma, mb, mc, spec.accumulate);
+  }
+  traffic_.read("gemm_fast", a);
+  traffic_.read("gemm_fast", b);
+  if (spec.accumulate) traffic_.read("gemm_fast", c);
+  traffic_.write("gemm_fast", c);
+  return GemmPath::eigen_fp32;
+}
+
+GemmExactCounts CpuBackend::gemm_exact(const GemmSpec& spec, const MacFormats& formats, const Tensor& a,
+                                       const Tensor& b, Tensor& c) {
+  const GemmDims d = check_gemm("gemm_exact", spec, a, b, c);
+  for (const FloatFormat* f : {&formats.a, &formats.b, &formats.acc})
+    if (!has_fp32_fast_path(*f)) throw KernelError("gemm_exact: format " + format_name(*f) + " has values beyond fp32");
+  const bool fp32_acc = formats.acc == formats::fp32;
+  const bool narrow_ok = has_narrow_mac_fast_path(formats);
+  const Fp32Quantizer acc_rounding(formats.acc, Overflow::infinity);
+  constexpr std::int64_t kTileRows = 16, kTileCols = 256;
+
+  std::vector<float> pa(static_cast<std::size_t>(d.m * d.k)), pb(static_cast<std::size_t>(d.k * d.n));
+  std::int64_t non_finite = 0;
+  for (std::int64_t batch = 0; batch < d.batch; ++batch) {
+    const bool finite_a = pack_operand("A", a, a.data() + batch * d.m * d.k, d.m, d.k, spec.trans_a, formats.a, pa.data());
+    const bool finite_b = pack_operand("B", b, b.data() + batch * d.k * d.n, d.k, d.n, spec.trans_b, formats.b, pb.data());
+    float* out = c.data() + batch * d.m * d.n;
+    if (spec.accumulate) pack_operand("C", c, out, d.m, d.n, false, formats.acc, out);
+    else std::fill_n(out, d.m * d.n, 0.0f);
+    const bool fast = finite_a && finite_b && (fp32_acc || narrow_ok);
+
+    if (fast) {
+#pragma omp parallel for collapse(2) num_threads(threads_) schedule(static)
+      for (std::int64_t i0 = 0; i0 < d.m; i0 += kTileRows) {
+        for (std::int64_t j0 = 0; j0 < d.n; j0 += kTileCols) {
+          const std::int64_t width = std::min(kTileCols, d.n - j0);
+          for (std::int64_t i = i0; i < std::min(i0 + kTileRows, d.m); ++i) {
+            if (fp32_acc) row_fp32(pa.data() + i * d.k, pb.data() + j0, d.n, d.k, out + i * d.n + j0, width);
+            else row_narrow(pa.data() + i * d.k, pb.data() + j0, d.n, d.k, out + i * d.n + j0, width, acc_rounding);
+          }
+        }
+      }
+    } else {
+      // The general path: codes, and model/'s dot() per output.
+      std::vector<std::uint32_t> ca(pa.size()), cb(pb.size());
+      for (std::size_t i = 0; i < pa.size(); ++i) ca[i] = encode(pa[i], formats.a).bits;
+      for (std::size_t i = 0; i < pb.size(); ++i) cb[i] = encode(pb[i], formats.b).bits;
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 4)
+      for (std::int64_t i = 0; i < d.m; ++i) {
+        for (std::int64_t j = 0; j < d.n; ++j) {
+          const std::uint32_t init = encode(out[i * d.n + j], formats.acc).bits;
+          const Encoded r = dot(init, ca.data() + i * d.k, 1, cb.data() + j, d.n, d.k, formats);
+          out[i * d.n + j] = static_cast<float>(value_of(r, formats.acc));
+        }
+      }
+    }
+    // NaN results carry model/'s canonical quiet NaN, whatever payload fma produced.
+    for (std::int64_t i = 0; i < d.m * d.n; ++i) {
+      if (std::isnan(out[i])) out[i] = static_cast<float>(quiet_nan());
+      non_finite += std::isfinite(out[i]) ? 0 : 1;
+    }
+  }
+  traffic_.read("gemm_exact", a);
+  traffic_.read("gemm_exact", b);
+  if (spec.accumulate) traffic_.read("gemm_exact", c);
+  c.set_format(formats.acc);
+  traffic_.write("gemm_exact", c);
+  return {non_finite};
+}
+
+}  // namespace mpsim::kernels

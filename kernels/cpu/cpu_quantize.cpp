@@ -1,0 +1,70 @@
+// quantize, amax and the exponent histogram on the CPU. Elements are independent, so the
+// OpenMP split changes nothing in the result; counts are integer sums.
+#include <omp.h>
+
+#include <cmath>
+
+#include "kernels/cpu/cpu_backend.hpp"
+#include "kernels/quantize_element.hpp"
+
+namespace mpsim::kernels {
+
+QuantizeCounts CpuBackend::quantize(const Tensor& in, Tensor& out, const QuantizeSpec& spec) {
+  check_same_numel("quantize", in, out);
+  check_device("quantize", in, Device::cpu);
+  if (!is_supported(spec.format) || !has_fp32_fast_path(spec.format))
+    throw KernelError("quantize: format's values are not all fp32 numbers; tensors hold fp32 values");
+  const ElementQuantizer quantizer(spec, in.id());
+  const float* x = in.data();
+  float* y = out.data();
+  const std::int64_t n = in.numel();
+  std::int64_t overflow = 0, underflow = 0, nan = 0;
+#pragma omp parallel for num_threads(threads_) schedule(static) reduction(+ : overflow, underflow, nan)
+  for (std::int64_t block = 0; block < (n + 4095) / 4096; ++block) {
+    QuantizeCounts counts;
+    const std::int64_t end = std::min(n, (block + 1) * 4096);
+    for (std::int64_t i = block * 4096; i < end; ++i) y[i] = quantizer(x[i], static_cast<std::uint64_t>(i), counts);
+    overflow += counts.overflow;
+    underflow += counts.underflow_to_zero;
+    nan += counts.nan;
+  }
+  traffic_.read("quantize", in);
+  out.set_format(spec.format);
+  traffic_.write("quantize", out);
+  return {overflow, underflow, nan};
+}
+
+float CpuBackend::amax(const Tensor& t) {
+  check_device("amax", t, Device::cpu);
+  const float* x = t.data();
+  float result = 0.0f;
+  bool any_number = t.numel() == 0;
+#pragma omp parallel for num_threads(threads_) reduction(max : result) reduction(|| : any_number)
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    if (std::isnan(x[i])) continue;
+    any_number = true;
+    result = std::max(result, std::fabs(x[i]));
+  }
+  traffic_.read("amax", t);
+  return any_number ? result : std::nanf("");
+}
+
+ExponentHistogram CpuBackend::exponent_histogram(const Tensor& t) {
+  check_device("exponent_histogram", t, Device::cpu);
+  ExponentHistogram h;
+  const float* x = t.data();
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    if (x[i] == 0.0f) {
+      ++h.zeros;
+    } else if (!std::isfinite(x[i])) {
+      ++h.non_finite;
+    } else {
+      // floor(log2 |x|), exact from the bits (ilogb is exact too, and handles subnormals).
+      ++h.counts[static_cast<std::size_t>(std::ilogb(x[i]) - ExponentHistogram::kMinExponent)];
+    }
+  }
+  traffic_.read("exponent_histogram", t);
+  return h;
+}
+
+}  // namespace mpsim::kernels

@@ -1,0 +1,50 @@
+// The per-element work of the quantize kernel, written once for the CPU loop and the CUDA
+// kernel: scale, round (fast path for nearest-even where the format allows it, model/'s general
+// encode otherwise), count events, un-scale.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/ops.hpp"
+#include "model/host_device.hpp"
+#include "model/philox.hpp"
+#include "model/quantize.hpp"
+#include "model/quantize_fast.hpp"
+
+namespace mpsim::kernels {
+
+struct ElementQuantizer {
+  QuantizeSpec spec;
+  Fp32Quantizer fast;
+  bool use_fast;
+  std::uint64_t stream;  // Philox stream: (step << 32) | tensor id
+
+  ElementQuantizer(const QuantizeSpec& s, std::uint32_t tensor_id)
+      : spec(s),
+        fast(has_fp32_fast_path(s.format) ? s.format : formats::fp16, s.overflow),
+        use_fast(s.rounding == Rounding::nearest_even && has_fp32_fast_path(s.format)),
+        stream((static_cast<std::uint64_t>(s.step) << 32) | tensor_id) {}
+
+  MPSIM_HD float operator()(float x, std::uint64_t index, QuantizeCounts& counts) const {
+    const float scaled = x * spec.scale;
+    float q = 0;
+    bool overflow = false;
+    if (use_fast) {
+      const Fp32Quantizer::Rounded r = fast.round(scaled);
+      q = r.value;
+      overflow = r.overflow;
+    } else {
+      const std::uint32_t random = spec.rounding == Rounding::stochastic ? random_bits(spec.seed, stream, index) : 0u;
+      const Encoded e = encode(scaled, spec.format, {spec.rounding, spec.overflow}, random);
+      q = static_cast<float>(value_of(e, spec.format));
+      overflow = e.flags.overflow();
+    }
+    counts.overflow += overflow ? 1 : 0;
+    counts.nan += q != q ? 1 : 0;
+    const bool finite_nonzero = scaled == scaled && scaled != 0 && scaled - scaled == 0;
+    counts.underflow_to_zero += (finite_nonzero && q == 0) ? 1 : 0;
+    return spec.scale == 1.0f ? q : q / spec.scale;
+  }
+};
+
+}  // namespace mpsim::kernels
