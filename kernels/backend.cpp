@@ -1,6 +1,7 @@
 #include "kernels/backend.hpp"
 
 #include "kernels/cpu/cpu_backend.hpp"
+#include "model/format_names.hpp"
 
 namespace mpsim::kernels {
 
@@ -80,6 +81,48 @@ void check_device(const char* kernel, const Tensor& t, Device d) {
   if (t.device() != d)
     throw KernelError(std::string(kernel) + ": tensor " + t.name() + " lives on " + device_name(t.device()) +
                       ", not on " + device_name(d));
+}
+
+void check_quantize_format(const QuantizeSpec& spec) {
+  if (!is_supported(spec.format) || !has_fp32_fast_path(spec.format))
+    throw KernelError("quantize: format's values are not all fp32 numbers; tensors hold fp32 values");
+}
+
+void check_gemm_exact_formats(const MacFormats& formats) {
+  for (const FloatFormat* f : {&formats.a, &formats.b, &formats.acc})
+    if (!has_fp32_fast_path(*f)) throw KernelError("gemm_exact: format " + format_name(*f) + " has values beyond fp32");
+}
+
+void throw_not_format_value(const char* which, const Tensor& t, float v, const FloatFormat& format) {
+  throw KernelError(std::string("gemm_exact: ") + which + " (" + t.name() + ") holds " + std::to_string(v) +
+                    ", which is not a " + format_name(format) + " value");
+}
+
+void check_conv(const char* kernel, const ConvShape& s, const Tensor& input, const Tensor& columns) {
+  if (s.out_height() <= 0 || s.out_width() <= 0 || s.stride_h <= 0 || s.stride_w <= 0 || s.dilation_h <= 0 ||
+      s.dilation_w <= 0)
+    throw KernelError(std::string(kernel) + ": kernel, stride, padding and dilation give no output positions");
+  if (input.numel() != s.batch * s.channels * s.height * s.width || columns.numel() != s.column_rows() * s.column_cols())
+    throw KernelError(std::string(kernel) + ": " + input.name() + " " + shape_text(input.shape()) + " / " +
+                      columns.name() + " " + shape_text(columns.shape()) + " do not match the convolution shape");
+}
+
+BiasLayout bias_layout(const char* kernel, const Tensor& x, const Tensor& bias) {
+  if (x.rank() < 2 || bias.numel() != x.dim(1))
+    throw KernelError(std::string(kernel) + ": bias " + shape_text(bias.shape()) +
+                      " must have one entry per column / channel of " + x.name() + " " + shape_text(x.shape()));
+  const std::int64_t rows_by_channels = x.dim(0) * x.dim(1);
+  return {x.dim(0), x.dim(1), rows_by_channels == 0 ? 0 : x.numel() / rows_by_channels};
+}
+
+void check_softmax(const Tensor& logits, const std::vector<std::int32_t>& labels, const Tensor& dlogits) {
+  check_same_numel("softmax_cross_entropy", logits, dlogits);
+  if (logits.rank() != 2 || static_cast<std::int64_t>(labels.size()) != logits.dim(0))
+    throw KernelError("softmax_cross_entropy: logits " + shape_text(logits.shape()) + " need one label per row, got " +
+                      std::to_string(labels.size()));
+  for (std::int32_t label : labels)
+    if (label < 0 || label >= logits.dim(1))
+      throw KernelError("softmax_cross_entropy: label " + std::to_string(label) + " out of range");
 }
 
 }  // namespace mpsim::kernels

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/element_ops.hpp"
 #include "kernels/ops.hpp"
 #include "kernels/tensor.hpp"
 #include "kernels/traffic.hpp"
@@ -115,5 +116,17 @@ struct GemmDims {
 GemmDims check_gemm(const char* kernel, const GemmSpec& spec, const Tensor& a, const Tensor& b, const Tensor& c);
 void check_same_numel(const char* kernel, const Tensor& x, const Tensor& y);
 void check_device(const char* kernel, const Tensor& t, Device d);
+// The format of a quantize call must have only fp32 values (tensors hold fp32).
+void check_quantize_format(const QuantizeSpec& spec);
+// gemm_exact's formats must have only fp32 values.
+void check_gemm_exact_formats(const MacFormats& formats);
+// gemm_exact found v in operand `which` ("A", "B" or "C") that is not a value of `format`.
+[[noreturn]] void throw_not_format_value(const char* which, const Tensor& t, float v, const FloatFormat& format);
+// im2col / col2im: the shape gives output positions and input / columns have its sizes.
+void check_conv(const char* kernel, const ConvShape& s, const Tensor& input, const Tensor& columns);
+// bias_add / bias_grad / batchnorm_stats: one bias entry per column (rank 2) or channel (rank 4).
+BiasLayout bias_layout(const char* kernel, const Tensor& x, const Tensor& bias);
+// softmax_cross_entropy: logits [N, classes], one label in [0, classes) per row.
+void check_softmax(const Tensor& logits, const std::vector<std::int32_t>& labels, const Tensor& dlogits);
 
 }  // namespace mpsim::kernels

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "kernels/element_ops.hpp"
 #include "kernels/ops.hpp"
 #include "model/host_device.hpp"
 #include "model/philox.hpp"
@@ -43,7 +44,9 @@ struct ElementQuantizer {
     counts.nan += q != q ? 1 : 0;
     const bool finite_nonzero = scaled == scaled && scaled != 0 && scaled - scaled == 0;
     counts.underflow_to_zero += (finite_nonzero && q == 0) ? 1 : 0;
-    return spec.scale == 1.0f ? q : q / spec.scale;
+    // A NaN result is written as model/'s quiet NaN from its bits: the GPU's double -> float
+    // conversion and division would give 0x7fffffff where the host keeps 0x7fc00000.
+    return canonical_nan(spec.scale == 1.0f ? q : q / spec.scale);
   }
 };
 

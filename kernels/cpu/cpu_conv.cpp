@@ -5,19 +5,6 @@
 #include "kernels/cpu/cpu_backend.hpp"
 
 namespace mpsim::kernels {
-namespace {
-
-void check_conv(const char* kernel, const ConvShape& s, const Tensor& input, const Tensor& columns) {
-  if (s.out_height() <= 0 || s.out_width() <= 0 || s.stride_h <= 0 || s.stride_w <= 0 || s.dilation_h <= 0 ||
-      s.dilation_w <= 0)
-    throw KernelError(std::string(kernel) + ": kernel, stride, padding and dilation give no output positions");
-  if (input.numel() != s.batch * s.channels * s.height * s.width || columns.numel() != s.column_rows() * s.column_cols())
-    throw KernelError(std::string(kernel) + ": " + input.name() + " " + shape_text(input.shape()) + " / " +
-                      columns.name() + " " + shape_text(columns.shape()) + " do not match the convolution shape");
-}
-
-}  // namespace
-
 void CpuBackend::im2col(const ConvShape& s, const Tensor& input, Tensor& columns) {
   check_conv("im2col", s, input, columns);
   const std::int64_t rows = s.column_rows(), cols = s.column_cols();

@@ -17,7 +17,6 @@
 #include <Eigen/Core>
 
 #include "kernels/cpu/cpu_backend.hpp"
-#include "model/format_names.hpp"
 
 namespace mpsim::kernels {
 namespace {
@@ -43,10 +42,7 @@ bool pack_operand(const char* which, const Tensor& t, const float* x, std::int64
     for (std::int64_t c = 0; c < cols; ++c) {
       const float v = transpose ? x[c * rows + r] : x[r * cols + c];
       const float q = in_format(v);
-      if (!(q == v || (std::isnan(q) && std::isnan(v)))) {
-        throw KernelError(std::string("gemm_exact: ") + which + " (" + t.name() + ") holds " + std::to_string(v) +
-                          ", which is not a " + format_name(format) + " value");
-      }
+      if (!is_format_value(v, q)) throw_not_format_value(which, t, v, format);
       finite = finite && std::isfinite(q);
       packed[r * cols + c] = q;
     }
@@ -104,8 +100,7 @@ GemmPath CpuBackend::gemm_fast(const GemmSpec& spec, const Tensor& a, const Tens
 GemmExactCounts CpuBackend::gemm_exact(const GemmSpec& spec, const MacFormats& formats, const Tensor& a,
                                        const Tensor& b, Tensor& c) {
   const GemmDims d = check_gemm("gemm_exact", spec, a, b, c);
-  for (const FloatFormat* f : {&formats.a, &formats.b, &formats.acc})
-    if (!has_fp32_fast_path(*f)) throw KernelError("gemm_exact: format " + format_name(*f) + " has values beyond fp32");
+  check_gemm_exact_formats(formats);
   const bool fp32_acc = formats.acc == formats::fp32;
   const bool narrow_ok = has_narrow_mac_fast_path(formats);
   const Fp32Quantizer acc_rounding(formats.acc, Overflow::infinity);
@@ -148,7 +143,7 @@ GemmExactCounts CpuBackend::gemm_exact(const GemmSpec& spec, const MacFormats& f
     }
     // NaN results carry model/'s canonical quiet NaN, whatever payload fma produced.
     for (std::int64_t i = 0; i < d.m * d.n; ++i) {
-      if (std::isnan(out[i])) out[i] = static_cast<float>(quiet_nan());
+      out[i] = canonical_nan(out[i]);
       non_finite += std::isfinite(out[i]) ? 0 : 1;
     }
   }

@@ -12,8 +12,7 @@ namespace mpsim::kernels {
 QuantizeCounts CpuBackend::quantize(const Tensor& in, Tensor& out, const QuantizeSpec& spec) {
   check_same_numel("quantize", in, out);
   check_device("quantize", in, Device::cpu);
-  if (!is_supported(spec.format) || !has_fp32_fast_path(spec.format))
-    throw KernelError("quantize: format's values are not all fp32 numbers; tensors hold fp32 values");
+  check_quantize_format(spec);
   const ElementQuantizer quantizer(spec, in.id());
   const float* x = in.data();
   float* y = out.data();
@@ -59,8 +58,7 @@ ExponentHistogram CpuBackend::exponent_histogram(const Tensor& t) {
     } else if (!std::isfinite(x[i])) {
       ++h.non_finite;
     } else {
-      // floor(log2 |x|), exact from the bits (ilogb is exact too, and handles subnormals).
-      ++h.counts[static_cast<std::size_t>(std::ilogb(x[i]) - ExponentHistogram::kMinExponent)];
+      ++h.counts[static_cast<std::size_t>(exponent_of(x[i]) - ExponentHistogram::kMinExponent)];
     }
   }
   traffic_.read("exponent_histogram", t);
