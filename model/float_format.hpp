@@ -92,10 +92,11 @@ struct FloatFormat {
 };
 
 // A format is supported when it has 1 to 8 exponent bits, 1 to 23 mantissa bits, at least 4 bits
-// in all (1+2+1), and a bias that keeps every value a normal binary64 number, so that decoding
-// and the exact product of two values never leave double's range.
+// in all (1+2+1), and a bias that keeps every value within 2^-500..2^500, so that the exact
+// product of two values (exponents add: 2^-1000..2^1000) is still a normal binary64 number, as
+// mac() needs.
 constexpr int kMinExpBits = 1, kMaxExpBits = 8, kMinManBits = 1, kMaxManBits = 23;
-constexpr int kMaxAbsExponent = 900;
+constexpr int kMaxAbsExponent = 500;
 MPSIM_HD constexpr bool is_supported(const FloatFormat& f) {
   return f.exp_bits >= kMinExpBits && f.exp_bits <= kMaxExpBits && f.man_bits >= kMinManBits &&
          f.man_bits <= kMaxManBits && f.total_bits() >= 4 && f.emax() <= kMaxAbsExponent &&

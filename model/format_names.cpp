@@ -67,7 +67,8 @@ FloatFormat parse_format(std::string_view name) {
   if (!rest.empty()) fail(name, "unexpected '" + std::string(rest) + "'");
   if (f.specials == Specials::ieee && exp_bits < 2) fail(name, "IEEE specials need 2 exponent bits at least");
   if (!is_supported(f))
-    fail(name, "bias " + std::to_string(f.bias) + " puts the format's range outside 2^-900..2^900");
+    fail(name, "bias " + std::to_string(f.bias) + " puts the format's range outside 2^-" +
+                        std::to_string(kMaxAbsExponent) + "..2^" + std::to_string(kMaxAbsExponent));
   return f;
 }
 

@@ -25,7 +25,8 @@ enum class Overflow : std::uint8_t {
 
 // IEEE 754 section 7 exception flags, as a bit set so that a dot product can OR them together.
 // Underflow is signalled when the exact result is tiny (below min normal, detected before
-// rounding) and inexact.
+// rounding) and inexact. mpsim has no signalling NaNs: every NaN is quiet and propagates without
+// raising invalid (as on GPUs and in the 8-bit formats, which have one NaN code or none).
 struct Flags {
   static constexpr std::uint8_t kInvalid = 1, kOverflow = 2, kUnderflow = 4, kInexact = 8;
   std::uint8_t bits = 0;

@@ -105,3 +105,18 @@ TEST_CASE("mac_fp32 equals mac for an fp32 accumulator", "[model][mac]") {
   }
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("mac stays exact at the edges of the supported exponent range", "[model][mac]") {
+  // is_supported() keeps values within 2^-500..2^500 so that products remain normal doubles.
+  const FloatFormat huge = parse_format("e8m3_b-240"), tiny = parse_format("e8m3_b400");
+  CHECK_THROWS(parse_format("e8m3_b-300"));
+  // max * max is about 2^990: far beyond fp32, yet exact in double, so the overflow is seen.
+  const Encoded big = mac(0, huge.max_finite_code(), huge.max_finite_code(), {huge, huge, formats::fp32}, Overflow::saturate);
+  CHECK(big.bits == 0x7f7fffffu);
+  CHECK(big.flags.overflow());
+  // min subnormal * -min subnormal = -2^-804: exact in double, underflows fp32 to -0.
+  const Encoded small = mac(0, 0x001, 0x801, {tiny, tiny, formats::fp32});
+  CHECK(small.bits == 0x80000000u);
+  CHECK(small.flags.underflow());
+  CHECK(small.flags.inexact());
+}
