@@ -54,6 +54,7 @@ class CudaBackend final : public Backend {
   Device device() const override { return Device::cuda; }
   std::string description() const override;  // "cuda: NVIDIA H100 80GB HBM3 (sm_90)"
   int compute_capability() const { return compute_capability_; }  // 10 * major + minor, e.g. 90
+  static constexpr std::size_t kLtWorkspaceBytes = std::size_t{32} << 20;  // cuBLASLt split-K / FP8 kernels
   // Why the last gemm_fast call took cublas_fp32 instead of the native FP8 path; empty when it
   // took cublaslt_fp8. The returned GemmPath says which; this says why.
   const std::string& gemm_fast_note() const { return gemm_fast_note_; }
@@ -94,8 +95,6 @@ class CudaBackend final : public Backend {
   // set) when no scale it tries makes every value exact.
   bool to_fp8(const Tensor& t, const char* which, const FloatFormat& f, std::int64_t batch, std::int64_t rows,
               std::int64_t depth, bool transposed, std::uint8_t* out, float* scale);
-
-  static constexpr std::size_t kLtWorkspaceBytes = std::size_t{32} << 20;  // cuBLASLt split-K / FP8 kernels
 
   int device_index_ = 0;
   int compute_capability_ = 0;
