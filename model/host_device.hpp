@@ -10,3 +10,11 @@
 #else
 #define MPSIM_HD
 #endif
+
+// For the few per-element functions of hot loops (the fast quantizer, the narrow MAC): inlined
+// even into target clones (kernels/cpu/cpu_gemm.cpp), where a call would run default-ISA code.
+#if defined(__CUDACC__)
+#define MPSIM_HD_INLINE __host__ __device__ __forceinline__
+#else
+#define MPSIM_HD_INLINE [[gnu::always_inline]] inline
+#endif

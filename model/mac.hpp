@@ -85,14 +85,15 @@ MPSIM_HD inline float mac_fp32(float acc, float a, float b) {
 // algorithms using rounding to odd", IEEE TC 2008): truncate, and make the last bit 1 if anything
 // nonzero was dropped. A value rounded to odd with p + 2 or more bits, then to nearest with p
 // bits, is the value rounded to nearest once. |x| must be zero or in fp32's normal range.
-MPSIM_HD constexpr float round_to_odd_float(double x) {
+MPSIM_HD_INLINE constexpr float round_to_odd_float(double x) {
+  // Branch-free (zero selected at the end) so that loops over it vectorize.
   const std::uint64_t u = bits_of(x);
-  if ((u << 1) == 0) return float_from_bits(static_cast<std::uint32_t>(u >> 32));  // +-0
   const auto sign = static_cast<std::uint32_t>(u >> 63) << 31;
   const auto exponent = static_cast<std::uint32_t>(((u >> 52) & 0x7ff) - 1023 + 127);
   const auto mantissa = static_cast<std::uint32_t>((u >> 29) & 0x7fffff);
   const std::uint32_t sticky = (u & ((std::uint64_t{1} << 29) - 1)) != 0 ? 1u : 0u;
-  return float_from_bits(sign | (exponent << 23) | mantissa | sticky);
+  const bool zero = (u << 1) == 0;
+  return float_from_bits(zero ? sign : sign | (exponent << 23) | mantissa | sticky);
 }
 
 // Whether mac_narrow() below equals mac() for these formats: the accumulator keeps at most 21
@@ -111,21 +112,22 @@ MPSIM_HD constexpr bool has_narrow_mac_fast_path(const MacFormats& f) {
 // accumulator format, to nearest even. a and b must be finite (callers fall back to mac()); a
 // non-finite accumulator stays Inf or NaN as in mac().
 // `acc_rounding` must be Fp32Quantizer(f.acc, Overflow::infinity) for IEEE overflow behaviour.
-MPSIM_HD inline float mac_narrow(float acc, float a, float b, const Fp32Quantizer& acc_rounding) {
+MPSIM_HD_INLINE float mac_narrow(float acc, float a, float b, const Fp32Quantizer& acc_rounding) {
   const double product = static_cast<double>(a) * static_cast<double>(b);  // exact
   const double vacc = acc;
   const double sum = vacc + product;
-  if (!(sum - sum == 0)) return acc_rounding(static_cast<float>(sum));  // Inf or NaN accumulator
   const double b_virtual = sum - vacc;
   const double a_virtual = sum - b_virtual;
   const double error = (vacc - a_virtual) + (product - b_virtual);
-  std::uint64_t u = bits_of(sum);
-  if (error != 0 && (u & 1) == 0) {
-    // Step to the odd neighbour on the side of the error: +1 grows the magnitude.
-    const bool grows = (error > 0) == ((u >> 63) == 0);
-    u = grows ? u + 1 : u - 1;
-  }
-  return acc_rounding(round_to_odd_float(double_from_bits(u)));
+  // Step to the odd neighbour on the side of the error when sum is even: +1 grows the magnitude.
+  // Written with selects, not branches, so loops over it vectorize.
+  const std::uint64_t u = bits_of(sum);
+  const bool step = error != 0 && (u & 1) == 0;
+  const bool grows = (error > 0) == ((u >> 63) == 0);
+  const std::uint64_t odd = step ? (grows ? u + 1 : u - 1) : u;
+  const float rounded = acc_rounding(round_to_odd_float(double_from_bits(odd)));
+  // An Inf or NaN accumulator stays Inf or NaN (TwoSum's error is NaN then).
+  return sum - sum == 0 ? rounded : acc_rounding(static_cast<float>(sum));
 }
 
 static_assert(mac(0x3f800000u, 0x3f800000u, 0x33800000u, MacFormats{}).bits == 0x3f800000u);  // 1 + 2^-24: tie to even

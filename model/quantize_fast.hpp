@@ -64,7 +64,7 @@ struct Fp32Quantizer {
     float value;
     bool overflow;
   };
-  MPSIM_HD Rounded round(float x) const {
+  MPSIM_HD_INLINE Rounded round(float x) const {
     const std::uint32_t u = bits_of(x);
     const std::uint32_t sign = u & 0x80000000u;
     const std::uint32_t a = u & 0x7fffffffu;
@@ -74,7 +74,7 @@ struct Fp32Quantizer {
     float r = float_from_bits(rounded);
     // Subnormal grid: exact because |x| < min normal <= magic, so |x| + magic stays in magic's binade.
     float sub = (ax + magic) - magic;
-    if (flush_subnormals) sub = sub < min_normal ? 0.0f : sub;
+    sub = flush_subnormals && sub < min_normal ? 0.0f : sub;
     r = ax < min_normal ? sub : r;
     const bool overflow = r > max_finite && a < 0x7f800000u;
     r = r > max_finite ? overflow_value : r;
@@ -85,7 +85,7 @@ struct Fp32Quantizer {
     const bool drop_sign = is_nan || (unsigned_zero && out == 0u);
     return {float_from_bits(out | (drop_sign ? 0u : sign)), overflow};
   }
-  MPSIM_HD float operator()(float x) const { return round(x).value; }
+  MPSIM_HD_INLINE float operator()(float x) const { return round(x).value; }
 };
 
 // Quantizes n floats (in may equal out).

@@ -50,28 +50,76 @@ bool pack_operand(const char* which, const Tensor& t, const float* x, std::int64
   return finite;
 }
 
-// One row of outputs, columns [0, width): acc[j] = fma chain over k (fp32 accumulator). The
-// clone for Haswell and later uses the FMA instruction; the default one calls libm's fmaf,
-// which is just as exact.
-__attribute__((target_clones("arch=haswell", "default"))) void row_fp32(const float* a_row, const float* b,
-                                                                        std::int64_t ldb, std::int64_t k_count,
-                                                                        float* acc, std::int64_t width) {
+// A block of up to kBlockRows x kBlockCols outputs, accumulated over all k with `mac`. The full
+// block has constant bounds, so its accumulators stay in vector registers for the whole k loop
+// and each B load serves kBlockRows rows; edge blocks take the same loop with runtime bounds.
+// Every output still sees its MACs in ascending k, one rounding each.
+constexpr std::int64_t kBlockRows = 4, kBlockCols = 16;
+
+// always_inline: so that the whole block is compiled inside each target clone below (a call
+// would run the default-target code, where fma is a libm call).
+template <bool kFull, typename Mac>
+[[gnu::always_inline]] inline void mac_block(const float* a, std::int64_t lda, const float* b, std::int64_t ldb, std::int64_t k_count,
+                      float* c, std::int64_t ldc, std::int64_t rows, std::int64_t cols, Mac mac) {
+  if constexpr (kFull) {
+    rows = kBlockRows;
+    cols = kBlockCols;
+  }
+  float acc[kBlockRows][kBlockCols];
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < cols; ++j) acc[r][j] = c[r * ldc + j];
   for (std::int64_t k = 0; k < k_count; ++k) {
-    const float a = a_row[k];
     const float* b_row = b + k * ldb;
-    for (std::int64_t j = 0; j < width; ++j) acc[j] = std::fma(a, b_row[j], acc[j]);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float ar = a[r * lda + k];
+      for (std::int64_t j = 0; j < cols; ++j) acc[r][j] = mac(acc[r][j], ar, b_row[j]);
+    }
+  }
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < cols; ++j) c[r * ldc + j] = acc[r][j];
+}
+
+// The fp32-accumulator MAC (fma, one rounding) and the narrow one (model/mac.hpp).
+struct Fp32Mac {
+  // The builtin, not std::fma: the library wrapper is a default-target function that a clone
+  // cannot inline, so it would become a libm call.
+  [[gnu::always_inline]] float operator()(float acc, float a, float b) const { return __builtin_fmaf(a, b, acc); }
+};
+struct NarrowMac {
+  Fp32Quantizer rounding;  // by value: no aliasing with the outputs, so its fields stay in registers
+  [[gnu::always_inline]] float operator()(float acc, float a, float b) const { return mac_narrow(acc, a, b, rounding); }
+};
+
+// One tile of C, [i0, i1) x [j0, j1), in register blocks. Cloned for Haswell and later (FMA and
+// AVX2 instructions); the default clone calls libm's fmaf, which is just as exact.
+template <typename Mac>
+[[gnu::always_inline]] inline void mac_tile(const float* a, const float* b, float* c, std::int64_t n, std::int64_t k, std::int64_t i0,
+                     std::int64_t i1, std::int64_t j0, std::int64_t j1, Mac mac) {
+  for (std::int64_t j = j0; j < j1; j += kBlockCols) {
+    const std::int64_t cols = j1 - j < kBlockCols ? j1 - j : kBlockCols;  // no std::min: see Fp32Mac
+    for (std::int64_t i = i0; i < i1; i += kBlockRows) {
+      const std::int64_t rows = i1 - i < kBlockRows ? i1 - i : kBlockRows;
+      if (rows == kBlockRows && cols == kBlockCols)
+        mac_block<true>(a + i * k, k, b + j, n, k, c + i * n + j, n, rows, cols, mac);
+      else
+        mac_block<false>(a + i * k, k, b + j, n, k, c + i * n + j, n, rows, cols, mac);
+    }
   }
 }
 
-__attribute__((target_clones("arch=haswell", "default"))) void row_narrow(const float* a_row, const float* b,
-                                                                          std::int64_t ldb, std::int64_t k_count,
-                                                                          float* acc, std::int64_t width,
-                                                                          const Fp32Quantizer& rounding) {
-  for (std::int64_t k = 0; k < k_count; ++k) {
-    const float a = a_row[k];
-    const float* b_row = b + k * ldb;
-    for (std::int64_t j = 0; j < width; ++j) acc[j] = mac_narrow(acc[j], a, b_row[j], rounding);
-  }
+__attribute__((target_clones("arch=haswell", "default"))) void tile_fp32(const float* a, const float* b, float* c,
+                                                                         std::int64_t n, std::int64_t k,
+                                                                         std::int64_t i0, std::int64_t i1,
+                                                                         std::int64_t j0, std::int64_t j1) {
+  mac_tile(a, b, c, n, k, i0, i1, j0, j1, Fp32Mac{});
+}
+
+__attribute__((target_clones("arch=haswell", "default"))) void tile_narrow(const float* a, const float* b, float* c,
+                                                                           std::int64_t n, std::int64_t k,
+                                                                           std::int64_t i0, std::int64_t i1,
+                                                                           std::int64_t j0, std::int64_t j1,
+                                                                           const Fp32Quantizer& rounding) {
+  mac_tile(a, b, c, n, k, i0, i1, j0, j1, NarrowMac{rounding});
 }
 
 }  // namespace
@@ -104,7 +152,7 @@ GemmExactCounts CpuBackend::gemm_exact(const GemmSpec& spec, const MacFormats& f
   const bool fp32_acc = formats.acc == formats::fp32;
   const bool narrow_ok = has_narrow_mac_fast_path(formats);
   const Fp32Quantizer acc_rounding(formats.acc, Overflow::infinity);
-  constexpr std::int64_t kTileRows = 16, kTileCols = 256;
+  constexpr std::int64_t kTileRows = 64, kTileCols = 64;  // B strip of one tile stays in L1/L2
 
   std::vector<float> pa(static_cast<std::size_t>(d.m * d.k)), pb(static_cast<std::size_t>(d.k * d.n));
   std::int64_t non_finite = 0;
@@ -120,11 +168,9 @@ GemmExactCounts CpuBackend::gemm_exact(const GemmSpec& spec, const MacFormats& f
 #pragma omp parallel for collapse(2) num_threads(threads_) schedule(static)
       for (std::int64_t i0 = 0; i0 < d.m; i0 += kTileRows) {
         for (std::int64_t j0 = 0; j0 < d.n; j0 += kTileCols) {
-          const std::int64_t width = std::min(kTileCols, d.n - j0);
-          for (std::int64_t i = i0; i < std::min(i0 + kTileRows, d.m); ++i) {
-            if (fp32_acc) row_fp32(pa.data() + i * d.k, pb.data() + j0, d.n, d.k, out + i * d.n + j0, width);
-            else row_narrow(pa.data() + i * d.k, pb.data() + j0, d.n, d.k, out + i * d.n + j0, width, acc_rounding);
-          }
+          const std::int64_t i1 = std::min(i0 + kTileRows, d.m), j1 = std::min(j0 + kTileCols, d.n);
+          if (fp32_acc) tile_fp32(pa.data(), pb.data(), out, d.n, d.k, i0, i1, j0, j1);
+          else tile_narrow(pa.data(), pb.data(), out, d.n, d.k, i0, i1, j0, j1, acc_rounding);
         }
       }
     } else {
