@@ -27,26 +27,31 @@ struct ElementQuantizer {
         stream((static_cast<std::uint64_t>(s.step) << 32) | tensor_id) {}
 
   MPSIM_HD float operator()(float x, std::uint64_t index, QuantizeCounts& counts) const {
+    if (use_fast) return fast_element(x, counts);
     const float scaled = x * spec.scale;
-    float q = 0;
-    bool overflow = false;
-    if (use_fast) {
-      const Fp32Quantizer::Rounded r = fast.round(scaled);
-      q = r.value;
-      overflow = r.overflow;
-    } else {
-      const std::uint32_t random = spec.rounding == Rounding::stochastic ? random_bits(spec.seed, stream, index) : 0u;
-      const Encoded e = encode(scaled, spec.format, {spec.rounding, spec.overflow}, random);
-      q = static_cast<float>(value_of(e, spec.format));
-      overflow = e.flags.overflow();
-    }
+    const std::uint32_t random = spec.rounding == Rounding::stochastic ? random_bits(spec.seed, stream, index) : 0u;
+    const Encoded e = encode(scaled, spec.format, {spec.rounding, spec.overflow}, random);
+    return finish(scaled, static_cast<float>(value_of(e, spec.format)), e.flags.overflow(), counts);
+  }
+
+  // The nearest-even fast path alone (requires use_fast): branch-free, so loops over it vectorize.
+  MPSIM_HD_INLINE float fast_element(float x, QuantizeCounts& counts) const {
+    const float scaled = x * spec.scale;
+    const Fp32Quantizer::Rounded r = fast.round(scaled);
+    return finish(scaled, r.value, r.overflow, counts);
+  }
+
+ private:
+  MPSIM_HD_INLINE float finish(float scaled, float q, bool overflow, QuantizeCounts& counts) const {
     counts.overflow += overflow ? 1 : 0;
     counts.nan += q != q ? 1 : 0;
-    const bool finite_nonzero = scaled == scaled && scaled != 0 && scaled - scaled == 0;
-    counts.underflow_to_zero += (finite_nonzero && q == 0) ? 1 : 0;
+    // & rather than &&: no branches, so the fast loop vectorizes.
+    const bool finite_nonzero = (scaled != 0) & (scaled - scaled == 0);
+    counts.underflow_to_zero += (finite_nonzero & (q == 0)) ? 1 : 0;
     // A NaN result is written as model/'s quiet NaN from its bits: the GPU's double -> float
     // conversion and division would give 0x7fffffff where the host keeps 0x7fc00000.
-    return canonical_nan(spec.scale == 1.0f ? q : q / spec.scale);
+    // Always divide (q / 1 is q): a division under a condition is a branch that stops vectorization.
+    return canonical_nan(q / spec.scale);
   }
 };
 

@@ -74,15 +74,15 @@ struct Fp32Quantizer {
     float r = float_from_bits(rounded);
     // Subnormal grid: exact because |x| < min normal <= magic, so |x| + magic stays in magic's binade.
     float sub = (ax + magic) - magic;
-    sub = flush_subnormals && sub < min_normal ? 0.0f : sub;
+    sub = (flush_subnormals & (sub < min_normal)) ? 0.0f : sub;  // & not &&: no branch
     r = ax < min_normal ? sub : r;
-    const bool overflow = r > max_finite && a < 0x7f800000u;
+    const bool overflow = (r > max_finite) & (a < 0x7f800000u);
     r = r > max_finite ? overflow_value : r;
     r = a == 0x7f800000u ? infinity_value : r;
     r = a > 0x7f800000u ? float_from_bits(0x7fc00000u) : r;
     std::uint32_t out = bits_of(r);
     const bool is_nan = (out & 0x7fffffffu) > 0x7f800000u;
-    const bool drop_sign = is_nan || (unsigned_zero && out == 0u);
+    const bool drop_sign = is_nan | (unsigned_zero & (out == 0u));
     return {float_from_bits(out | (drop_sign ? 0u : sign)), overflow};
   }
   MPSIM_HD_INLINE float operator()(float x) const { return round(x).value; }

@@ -18,11 +18,16 @@ QuantizeCounts CpuBackend::quantize(const Tensor& in, Tensor& out, const Quantiz
   float* y = out.data();
   const std::int64_t n = in.numel();
   std::int64_t overflow = 0, underflow = 0, nan = 0;
-#pragma omp parallel for num_threads(threads_) schedule(static) reduction(+ : overflow, underflow, nan)
+  // One 4096-element block per task; small tensors stay on the calling thread.
+#pragma omp parallel for num_threads(threads_) schedule(static) reduction(+ : overflow, underflow, nan) if (n > 65536)
   for (std::int64_t block = 0; block < (n + 4095) / 4096; ++block) {
     QuantizeCounts counts;
     const std::int64_t end = std::min(n, (block + 1) * 4096);
-    for (std::int64_t i = block * 4096; i < end; ++i) y[i] = quantizer(x[i], static_cast<std::uint64_t>(i), counts);
+    if (quantizer.use_fast) {  // the common case, vectorized
+      for (std::int64_t i = block * 4096; i < end; ++i) y[i] = quantizer.fast_element(x[i], counts);
+    } else {
+      for (std::int64_t i = block * 4096; i < end; ++i) y[i] = quantizer(x[i], static_cast<std::uint64_t>(i), counts);
+    }
     overflow += counts.overflow;
     underflow += counts.underflow_to_zero;
     nan += counts.nan;
