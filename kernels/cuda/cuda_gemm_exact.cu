@@ -23,6 +23,7 @@
 #include "kernels/cuda/cuda_backend.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/grid_stride.cuh"
+#include "kernels/cuda/packed_operand.hpp"
 #include "kernels/element_ops.hpp"
 #include "model/mac.hpp"
 #include "model/quantize.hpp"
@@ -47,14 +48,13 @@ __global__ void __launch_bounds__(kThreads) pack_kernel(const float* x, float* p
                                                        unsigned* non_finite) {
   const std::int64_t per_batch = rows * cols;
   for (std::int64_t i = first_index(); i < batch * per_batch; i += grid_stride()) {
-    const std::int64_t b = i / per_batch, p = i % per_batch, r = p / cols, c = p % cols;
-    const float v = x[b * per_batch + (transposed ? c * rows + r : r * cols + c)];
+    const float v = x[stored_index(i, rows, cols, transposed)];
     float q = in_format(v);
     if (!is_format_value(v, q)) {
       atomicMin(first_bad, static_cast<unsigned long long>(i));
       q = v;
     }
-    if (non_finite && !(q - q == 0.0f)) non_finite[b] = 1;  // every writer writes 1
+    if (non_finite && !(q - q == 0.0f)) non_finite[i / per_batch] = 1;  // every writer writes 1
     packed[i] = q;
   }
 }
@@ -206,11 +206,10 @@ GemmExactCounts CudaBackend::gemm_exact(const GemmSpec& spec, const MacFormats& 
     }
     if (which >= 0) {
       // Map the packed index back to the stored element and quote its value.
-      const std::int64_t p = static_cast<std::int64_t>(host.first_bad[which]) % sizes[which];
       const std::int64_t rows[3] = {d.m, d.k, d.m}, cols[3] = {d.k, d.n, d.n};
       const bool transposed[3] = {spec.trans_a, spec.trans_b, false};
-      const std::int64_t r = p / cols[which], col = p % cols[which];
-      const std::int64_t offset = which_batch * sizes[which] + (transposed[which] ? col * rows[which] + r : p);
+      const std::int64_t offset = stored_index(static_cast<std::int64_t>(host.first_bad[which]), rows[which],
+                                               cols[which], transposed[which]);
       const Tensor* tensors[3] = {&a, &b, &c};
       const FloatFormat* fmts[3] = {&formats.a, &formats.b, &formats.acc};
       float value = 0;

@@ -34,6 +34,7 @@
 #include "kernels/cuda/cuda_backend.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/grid_stride.cuh"
+#include "kernels/cuda/packed_operand.hpp"
 #include "model/format_names.hpp"
 #include "model/quantize.hpp"
 
@@ -54,11 +55,9 @@ constexpr std::int64_t kFp8Multiple = 16;  // cuBLASLt FP8: 16-byte aligned lead
 __global__ void __launch_bounds__(kThreads) to_fp8_kernel(const float* x, std::uint8_t* out, std::int64_t batch,
                                                          std::int64_t rows, std::int64_t depth, bool transposed,
                                                          float scale, FloatFormat f, unsigned long long* misses) {
-  const std::int64_t per_batch = rows * depth;
   long long local = 0;
-  for (std::int64_t i = first_index(); i < batch * per_batch; i += grid_stride()) {
-    const std::int64_t b = i / per_batch, p = i % per_batch, r = p / depth, kk = p % depth;
-    const float v = x[b * per_batch + (transposed ? kk * rows + r : r * depth + kk)] * scale;
+  for (std::int64_t i = first_index(); i < batch * rows * depth; i += grid_stride()) {
+    const float v = x[stored_index(i, rows, depth, transposed)] * scale;
     const Encoded e = encode(v, f);  // nearest even: only decides when the value is inexact anyway
     local += (e.flags.bits != 0 || !(v - v == 0.0f)) ? 1 : 0;
     out[i] = static_cast<std::uint8_t>(e.bits);
