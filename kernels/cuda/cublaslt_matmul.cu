@@ -54,11 +54,15 @@ LtMatmulPlan::LtMatmulPlan(cublasLtHandle_t handle, const LtGemmDesc& desc, std:
                                                           &max_workspace, sizeof max_workspace));
     cublasLtMatmulHeuristicResult_t result{};
     int returned = 0;
-    // An unsupported combination answers NOT_SUPPORTED or zero results: both mean "no plan".
-    const cublasStatus_t status =
+    // A combination this cuBLASLt or GPU does not offer answers NOT_SUPPORTED, INVALID_VALUE (e.g.
+    // scale pointers on a type combination without them) or zero results: all mean "no plan", and
+    // the caller reports why (heuristic_status()) and falls back.
+    heuristic_status_ =
         cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_, b_, c_, c_, preference, 1, &result, &returned);
-    if (status != CUBLAS_STATUS_NOT_SUPPORTED) MPSIM_CUDA_CHECK(status);
-    found_ = status == CUBLAS_STATUS_SUCCESS && returned > 0 && result.state == CUBLAS_STATUS_SUCCESS;
+    if (heuristic_status_ != CUBLAS_STATUS_NOT_SUPPORTED && heuristic_status_ != CUBLAS_STATUS_INVALID_VALUE)
+      MPSIM_CUDA_CHECK(heuristic_status_);
+    if (heuristic_status_ == CUBLAS_STATUS_SUCCESS && returned == 0) heuristic_status_ = CUBLAS_STATUS_NOT_SUPPORTED;
+    found_ = heuristic_status_ == CUBLAS_STATUS_SUCCESS && result.state == CUBLAS_STATUS_SUCCESS;
     if (found_) algo_ = result.algo;
     MPSIM_CUDA_CHECK(cublasLtMatmulPreferenceDestroy(preference));
   } catch (...) {

@@ -15,7 +15,9 @@
 //     pointers to one fp32 each, multiplying the operand's values (so a tensor stored as x * s
 //     passes 1 / s).
 // The planner checks none of these itself: a combination cuBLASLt rejects shows as supported()
-// == false (no algorithm), and the caller falls back.
+// == false (no algorithm, heuristic_status() says what cuBLASLt answered), and the caller falls
+// back. Scale modes stay at their default, one fp32 scalar per tensor
+// (CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F = 0).
 #pragma once
 
 #include <cublasLt.h>
@@ -51,6 +53,8 @@ class LtMatmulPlan {
   LtMatmulPlan& operator=(const LtMatmulPlan&) = delete;
 
   bool supported() const { return found_; }
+  // Why not, when !supported(): the heuristic's status (NOT_SUPPORTED also for zero results).
+  cublasStatus_t heuristic_status() const { return heuristic_status_; }
   // Enqueues D = A B (+ C when beta = 1) on `stream`; returns cuBLASLt's status so that the caller
   // decides whether CUBLAS_STATUS_NOT_SUPPORTED means fallback. Requires supported().
   cublasStatus_t run(const void* a, const void* b, void* c, float beta, void* workspace, cudaStream_t stream) const;
@@ -63,6 +67,7 @@ class LtMatmulPlan {
   cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
   cublasLtMatmulAlgo_t algo_{};
   std::size_t workspace_bytes_ = 0;
+  cublasStatus_t heuristic_status_ = CUBLAS_STATUS_NOT_SUPPORTED;
   bool found_ = false;
 };
 

@@ -51,15 +51,17 @@ constexpr std::int64_t kFp8Multiple = 16;  // cuBLASLt FP8: 16-byte aligned lead
 // out[b][r][kk] = the fp8 code of op(X)[r][kk] * scale for the batch's [rows, depth] operand,
 // where X is stored [rows, depth] (transposed = false) or [depth, rows] (transposed = true).
 // Counts into *misses the elements whose scaled value is not exactly a value of f (inexact,
-// out of range, Inf or NaN): any miss and the caller does not use the bytes.
+// out of range, Inf or NaN), or whose scaling itself rounded (an fp32 underflow when scale < 1):
+// any miss and the caller does not use the bytes.
 __global__ void __launch_bounds__(kThreads) to_fp8_kernel(const float* x, std::uint8_t* out, std::int64_t batch,
                                                          std::int64_t rows, std::int64_t depth, bool transposed,
                                                          float scale, FloatFormat f, unsigned long long* misses) {
   long long local = 0;
   for (std::int64_t i = first_index(); i < batch * rows * depth; i += grid_stride()) {
-    const float v = x[stored_index(i, rows, depth, transposed)] * scale;
+    const float value = x[stored_index(i, rows, depth, transposed)];
+    const float v = value * scale;  // scale is a power of two: exact unless fp32 under- or overflows
     const Encoded e = encode(v, f);  // nearest even: only decides when the value is inexact anyway
-    local += (e.flags.bits != 0 || !(v - v == 0.0f)) ? 1 : 0;
+    local += (e.flags.bits != 0 || !(v - v == 0.0f) || v / scale != value) ? 1 : 0;
     out[i] = static_cast<std::uint8_t>(e.bits);
   }
   add_count(local, misses);
@@ -163,7 +165,8 @@ bool CudaBackend::gemm_fast_fp8(const GemmSpec& spec, const GemmDims& d, const T
   desc.b_scale = device_scales + 1;
   const LtMatmulPlan plan(lt_, desc, kLtWorkspaceBytes);
   if (!plan.supported()) {
-    gemm_fast_note_ = "cuBLASLt offers no FP8 algorithm for this shape on sm_" + std::to_string(compute_capability_);
+    gemm_fast_note_ = "cuBLASLt offers no FP8 algorithm for this problem on sm_" + std::to_string(compute_capability_) +
+                      " (" + cublasGetStatusString(plan.heuristic_status()) + ")";
     return false;
   }
   const cublasStatus_t status =
