@@ -18,7 +18,10 @@
 
 #include "model/mac.hpp"
 
+#include "tests/model/numerics_check.hpp"
+
 using namespace mpsim;
+using namespace mpsim::testing;
 
 namespace {
 
@@ -26,45 +29,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint64_t kSeed = 0x6d61632d74657374ull;  // printed with every random failure
 
 const FloatFormat& fp16 = formats::fp16;
-
-std::string hex(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", x);
-  return buf;
-}
-
-std::string code_text(std::uint32_t code) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%x", code);
-  return buf;
-}
-
-std::string flags_text(Flags f) {
-  std::string s = "{";
-  if (f.invalid()) s += " invalid";
-  if (f.overflow()) s += " overflow";
-  if (f.underflow()) s += " underflow";
-  if (f.inexact()) s += " inexact";
-  return s + " }";
-}
-
-bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
-
-// The first few mismatches in full, and how many there were.
-struct Mismatches {
-  long count = 0;
-  long checks = 0;
-  std::vector<std::string> first;
-
-  void add(std::string text) {
-    if (count++ < 20) first.push_back(std::move(text));
-  }
-  void report() {
-    INFO(checks << " comparisons");
-    for (const std::string& text : first) FAIL_CHECK(text);
-    CHECK(count == 0);
-  }
-};
 
 // The code of x in f, which must be exact (a test constant).
 std::uint32_t code_of(double x, const FloatFormat& f) {

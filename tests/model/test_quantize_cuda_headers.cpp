@@ -39,7 +39,10 @@
 
 #include "model/quantize.hpp"
 
+#include "tests/model/numerics_check.hpp"
+
 using namespace mpsim;
+using namespace mpsim::testing;
 
 namespace {
 
@@ -90,34 +93,6 @@ constexpr Conversion kConversions[] = {
 };
 
 // --- comparison -------------------------------------------------------------------------------
-
-std::string hex(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", x);
-  return buf;
-}
-
-std::string code_text(std::uint32_t code) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%x", code);
-  return buf;
-}
-
-// The first few mismatches in full, and how many there were.
-struct Mismatches {
-  long count = 0;
-  long checks = 0;
-  std::vector<std::string> first;
-
-  void add(std::string text) {
-    if (count++ < 20) first.push_back(std::move(text));
-  }
-  void report() {
-    INFO(checks << " comparisons");
-    for (const std::string& text : first) FAIL_CHECK(text);
-    CHECK(count == 0);
-  }
-};
 
 // The code CUDA must return for x, derived from the model's result.
 bool cuda_agrees(const Conversion& c, double x, std::uint32_t cuda_code, std::uint32_t model_code) {

@@ -31,7 +31,10 @@
 #include "model/format_names.hpp"
 #include "model/quantize.hpp"
 
+#include "tests/model/numerics_check.hpp"
+
 using namespace mpsim;
+using namespace mpsim::testing;
 
 namespace {
 
@@ -86,26 +89,6 @@ const char* rounding_name(Rounding r) {
   }
   return "?";
 }
-
-const char* overflow_name(Overflow o) { return o == Overflow::saturate ? "saturate" : "infinity"; }
-
-std::string hex(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", x);
-  return buf;
-}
-
-std::string flags_text(Flags f) {
-  std::string s = "{";
-  if (f.invalid()) s += " invalid";
-  if (f.overflow()) s += " overflow";
-  if (f.underflow()) s += " underflow";
-  if (f.inexact()) s += " inexact";
-  return s + " }";
-}
-
-// Bitwise equality, except that any two NaNs are equal (the sign of zero is compared).
-bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
 
 // ---------------------------------------------------------------------------------------------
 // The oracle.
