@@ -28,7 +28,9 @@ MPSIM_HD constexpr bool has_fp32_fast_path(const FloatFormat& f) {
   return is_supported(f) && f.emax() <= 127 && f.emin() >= -126 && f.quantum_exponent() >= -149;
 }
 
-// Constants derived once per format, outside the element loop.
+// Constants derived once per format, outside the element loop. No bool members: GCC does not
+// vectorize `bool_member & vector_compare` (a loaded bool is a byte, a compare is a mask), so
+// the two format properties are stored as a float threshold and a sign mask.
 struct Fp32Quantizer {
   std::uint32_t drop_mask;        // low fp32 mantissa bits the format does not keep
   std::uint32_t half_minus_one;   // 2^(drop-1) - 1, or 0 when nothing is dropped
@@ -39,8 +41,8 @@ struct Fp32Quantizer {
   float magic;                    // 2^(quantum_exponent + 23)
   float overflow_value;           // what a finite overflow becomes (max, Inf or NaN)
   float infinity_value;           // what an infinite input becomes (Inf, or NaN without Inf)
-  bool flush_subnormals;
-  bool unsigned_zero;             // fnuz: -0 does not exist
+  float flush_below;              // min_normal when subnormals flush to zero, else 0 (no effect)
+  std::uint32_t zero_sign;        // sign bit a zero result keeps: 0 for fnuz (no -0), else 0x80000000
 
   MPSIM_HD constexpr Fp32Quantizer(const FloatFormat& f, Overflow overflow)
       : drop_mask((1u << (23 - f.man_bits)) - 1u),
@@ -55,8 +57,8 @@ struct Fp32Quantizer {
                                                                         : float_from_bits(0x7fc00000u)),
         infinity_value((f.has_inf() || f.specials == Specials::none) ? float_from_bits(0x7f800000u)
                                                                       : float_from_bits(0x7fc00000u)),
-        flush_subnormals(!f.subnormals),
-        unsigned_zero(!f.has_negative_zero()) {}
+        flush_below(f.subnormals ? 0.0f : static_cast<float>(f.min_normal())),
+        zero_sign(f.has_negative_zero() ? 0x80000000u : 0u) {}
 
   // The rounded value, and whether a finite input rounded beyond max finite (then saturated or
   // became Inf/NaN by the overflow policy): the count kernels report.
@@ -74,23 +76,23 @@ struct Fp32Quantizer {
     float r = float_from_bits(rounded);
     // Subnormal grid: exact because |x| < min normal <= magic, so |x| + magic stays in magic's binade.
     float sub = (ax + magic) - magic;
-    sub = (flush_subnormals & (sub < min_normal)) ? 0.0f : sub;  // & not &&: no branch
+    sub = sub < flush_below ? 0.0f : sub;
     r = ax < min_normal ? sub : r;
     const bool overflow = (r > max_finite) & (a < 0x7f800000u);
     r = r > max_finite ? overflow_value : r;
     r = a == 0x7f800000u ? infinity_value : r;
-    r = a > 0x7f800000u ? float_from_bits(0x7fc00000u) : r;
-    std::uint32_t out = bits_of(r);
-    const bool is_nan = (out & 0x7fffffffu) > 0x7f800000u;
-    const bool drop_sign = is_nan | (unsigned_zero & (out == 0u));
-    return {float_from_bits(out | (drop_sign ? 0u : sign)), overflow};
+    r = ax != ax ? float_from_bits(0x7fc00000u) : r;  // NaN in: the canonical quiet NaN
+    const std::uint32_t out = bits_of(r);
+    // NaN results carry no sign; zero results keep theirs unless the format has no -0.
+    const std::uint32_t nan_mask = r != r ? 0xffffffffu : 0u;
+    const std::uint32_t zero_mask = out == 0u ? 0xffffffffu : 0u;
+    return {float_from_bits(out | (sign & ~nan_mask & (zero_sign | ~zero_mask))), overflow};
   }
   MPSIM_HD_INLINE float operator()(float x) const { return round(x).value; }
 };
 
-// Quantizes n floats (in may equal out).
-inline void quantize_fp32_nearest_even(const float* in, float* out, std::size_t n, const Fp32Quantizer& q) {
-  for (std::size_t i = 0; i < n; ++i) out[i] = q(in[i]);
-}
+// Quantizes n floats (in may equal out). Defined in quantize_fast.cpp as target clones (SSE2,
+// AVX2, AVX-512 on x86-64; the loader picks one), so one binary runs the widest vectors the CPU has.
+void quantize_fp32_nearest_even(const float* in, float* out, std::size_t n, const Fp32Quantizer& q);
 
 }  // namespace mpsim
