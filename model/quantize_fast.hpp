@@ -43,6 +43,7 @@ struct Fp32Quantizer {
   float infinity_value;           // what an infinite input becomes (Inf, or NaN without Inf)
   float flush_below;              // min_normal when subnormals flush to zero, else 0 (no effect)
   std::uint32_t zero_sign;        // sign bit a zero result keeps: 0 for fnuz (no -0), else 0x80000000
+  float overflow_from;            // smallest |x| that rounds beyond max finite (+Inf: none does)
 
   MPSIM_HD constexpr Fp32Quantizer(const FloatFormat& f, Overflow overflow)
       : drop_mask((1u << (23 - f.man_bits)) - 1u),
@@ -58,7 +59,18 @@ struct Fp32Quantizer {
         infinity_value((f.has_inf() || f.specials == Specials::none) ? float_from_bits(0x7f800000u)
                                                                       : float_from_bits(0x7fc00000u)),
         flush_below(f.subnormals ? 0.0f : static_cast<float>(f.min_normal())),
-        zero_sign(f.has_negative_zero() ? 0x80000000u : 0u) {}
+        zero_sign(f.has_negative_zero() ? 0x80000000u : 0u),
+        overflow_from(overflow_threshold(f)) {}
+
+  // Round to nearest even overflows from max + ulp/2 on, the tie included when max's mantissa
+  // is odd (the tie then goes up): for all but fn, whose max mantissa 1..10 is even. Past
+  // fp32's range (fp32 itself) nothing overflows.
+  MPSIM_HD static constexpr float overflow_threshold(const FloatFormat& f) {
+    const double half_ulp = pow2(f.emax() - f.man_bits - 1);
+    const bool tie_goes_up = (f.max_mantissa_at_top() & 1u) != 0;
+    const double from = f.max_finite() + half_ulp + (tie_goes_up ? 0.0 : pow2(f.emax() - 23));
+    return from >= pow2(128) ? float_from_bits(0x7f800000u) : static_cast<float>(from);
+  }
 
   // The rounded value, and whether a finite input rounded beyond max finite (then saturated or
   // became Inf/NaN by the overflow policy): the count kernels report.

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -108,5 +109,20 @@ TEST_CASE("fast path equals quantize() on all 2^32 fp32 patterns", "[model][quan
         CHECK(bad[t] == 0);
       }
     }
+  }
+}
+
+TEST_CASE("overflow_from is the smallest magnitude that overflows under nearest even", "[model][quantize_fast]") {
+  for (const FloatFormat& f : fast_path_formats()) {
+    INFO(format_name(f));
+    const Fp32Quantizer q(f, Overflow::saturate);
+    const RoundingSpec spec{Rounding::nearest_even, Overflow::saturate};
+    if (std::isinf(q.overflow_from)) {
+      CHECK_FALSE(encode(std::numeric_limits<float>::max(), f, spec).flags.overflow());
+      continue;
+    }
+    CHECK(encode(q.overflow_from, f, spec).flags.overflow());
+    CHECK(encode(-q.overflow_from, f, spec).flags.overflow());
+    CHECK_FALSE(encode(std::nextafter(q.overflow_from, 0.0f), f, spec).flags.overflow());
   }
 }
