@@ -70,8 +70,12 @@ template <bool kFull, typename Mac>
     for (std::int64_t j = 0; j < cols; ++j) acc[r][j] = c[r * ldc + j];
   for (std::int64_t k = 0; k < k_count; ++k) {
     const float* b_row = b + k * ldb;
+    // Full unrolling turns acc into registers (without it GCC keeps it in memory: 4 instructions
+    // per MAC instead of 0.2).
+#pragma GCC unroll 4
     for (std::int64_t r = 0; r < rows; ++r) {
       const float ar = a[r * lda + k];
+#pragma GCC unroll 16
       for (std::int64_t j = 0; j < cols; ++j) acc[r][j] = mac(acc[r][j], ar, b_row[j]);
     }
   }
