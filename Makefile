@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MPSIM := $(BUILD)/host/mpsim
 
-.PHONY: all deps configure build test test-slow run bench clean
+.PHONY: all deps configure build test test-slow run bench clean lint synth fpga bench-rtl
 
 all: build
 
@@ -38,6 +38,25 @@ run: build
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	$(BUILD)/bench/bench_quantize
+	$(BUILD)/bench/bench_kernels_cpu
+	if [ -x $(BUILD)/bench/bench_kernels_gpu ]; then $(BUILD)/bench/bench_kernels_gpu; fi
+
+# RTL (rtl/README.md): Verilator lint of every top and configuration, yosys cell counts,
+# FPGA estimates (synth_xilinx; synth_ice40 + nextpnr-ice40), all into $(BUILD)/rtl_flow.
+lint: deps
+	bash rtl/flow/lint.sh
+
+synth: deps
+	bash rtl/flow/synth.sh $(BUILD)/rtl_flow
+
+fpga: deps
+	bash rtl/flow/fpga.sh $(BUILD)/rtl_flow
+
+# Verilator simulation speed (docs/PERFORMANCE.md): reconfigures with the benchmark models on.
+bench-rtl: configure
+	cmake -S . -B $(BUILD) -DMPSIM_RTL_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS) --target bench_rtl
+	$(BUILD)/bench/rtl/bench_rtl
 
 clean:
 	rm -rf $(BUILD)

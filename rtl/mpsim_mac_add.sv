@@ -2,8 +2,9 @@
 // nearest-even, in the accumulator format AccFmt (an ieee format: fp32, fp16 or bf16). This is
 // model/mac.hpp mac() with Overflow::infinity: same result bits, same flags, same NaN.
 //
-// Exact sum in a window (the classic fused multiply-add datapath; Muller et al., Handbook of
-// Floating-Point Arithmetic, 2nd ed., 8.5.4, with the widths worked out for this product):
+// Exact sum in a window: the fused multiply-add datapath (as in Berkeley hardfloat's
+// MulAddRecFN or cvfpu's fpnew_fma), with the widths worked out for a product of two
+// PSIG_W/2-bit significands and an accumulator of another format:
 //
 //   product P = psig * 2^lp   (PSIG_W bits, lp = pexp - PROD_SHIFT)
 //   addend  A = asig * 2^lc   (PA = ACC_M+1 bits, lc = aexp - ACC_M)
@@ -79,6 +80,7 @@ module mpsim_mac_add #(
   localparam int RSH_MAX = RVEC_W + 1;  // shift past every bit: kept 0, guard 0, all sticky
   localparam int RSH_W = $clog2(RSH_MAX + 1);  // holds 0..RSH_MAX
   localparam int LEAD_W = $clog2(WW);  // index of mag's leading one, 0..WW-1
+  localparam int LZ_W = 1 << LEAD_W;  // mag padded below to a power of two for the count
   // Exponent arithmetic (d, lw, e_msb, r, the shifts): bounded by the product and accumulator
   // exponents plus the window and shift constants added to them, signed.
   localparam int X_W = mpsim_pkg::signed_width(2 * mpsim_pkg::mask_max_abs_exp(FmtMask) +
@@ -168,13 +170,25 @@ module mpsim_mac_add #(
   end
 
   // ---- Normalisation and rounding ---------------------------------------------------------
+  // Leading one of mag: count the leading zeros of mag, left-aligned in LZ_W = 2^LEAD_W bits,
+  // by halving (a log-depth normaliser: the stage for bit s of the count shifts by 2^s when the
+  // top 2^s bits are zero), rather than a priority chain as long as the window.
+  // (split_var: each stage reads the one above it in the same vector, which Verilator would
+  // otherwise schedule as a combinational loop.)
+  logic [(LEAD_W+1)*LZ_W-1:0] lz_stages  /* verilator split_var */;  // stage t: [t*LZ_W +: LZ_W]
+  logic [LEAD_W-1:0] lz  /* verilator split_var */;
   logic [LEAD_W-1:0] lead;
-  always_comb begin
-    lead = '0;
-    for (int i = 0; i < WW; i++) begin
-      if (mag[i]) lead = i[LEAD_W-1:0];
-    end
+  assign lz_stages[LEAD_W*LZ_W+:LZ_W] = {mag, {(LZ_W - WW) {1'b0}}};
+  for (genvar t = 0; t < LEAD_W; t++) begin : gen_lz
+    localparam int S = LEAD_W - 1 - t;  // count bit decided here, largest first
+    logic [LZ_W-1:0] v;
+    assign v = lz_stages[(S+1)*LZ_W+:LZ_W];
+    assign lz[S] = v[LZ_W-1-:(1<<S)] == '0;
+    assign lz_stages[S*LZ_W+:LZ_W] = lz[S] ? v << (1 << S) : v;
   end
+  logic unused_lz_last;  // the fully normalised vector is not needed, only the count
+  assign unused_lz_last = ^lz_stages[LZ_W-1:0];
+  assign lead = LEAD_W'(WW - 1) - lz;  // mag != 0 here; mag == 0 is the exact-zero case
 
   logic signed [X_W-1:0] e_msb, r, r_shift;
   logic tiny;

@@ -101,20 +101,30 @@ package mpsim_pkg;
   endfunction
 
   // ---- Maxima over the formats of a build (FmtMask parameters) -----------------------------
-  function automatic int mask_max_width(input int mask);
-    mask_max_width = 0;
+  localparam int MEASURE_WIDTH = 0;  // fmt_width
+  localparam int MEASURE_MAN_BITS = 1;  // fmt_man_bits
+  localparam int MEASURE_ABS_EXP = 2;  // fmt_max_abs_exp
+  function automatic int fmt_measure(input int code, input int measure);
+    case (measure)
+      MEASURE_WIDTH: fmt_measure = fmt_width(code);
+      MEASURE_MAN_BITS: fmt_measure = fmt_man_bits(code);
+      default: fmt_measure = fmt_max_abs_exp(code);
+    endcase
+  endfunction
+  // The largest `measure` over the formats whose bits are set in `mask`.
+  function automatic int mask_max(input int mask, input int measure);
+    mask_max = 0;
     for (int c = 0; c < NUM_FMTS; c++)
-      if (mask[c] && fmt_width(c) > mask_max_width) mask_max_width = fmt_width(c);
+      if (mask[c] && fmt_measure(c, measure) > mask_max) mask_max = fmt_measure(c, measure);
+  endfunction
+  function automatic int mask_max_width(input int mask);
+    mask_max_width = mask_max(mask, MEASURE_WIDTH);
   endfunction
   function automatic int mask_max_man_bits(input int mask);
-    mask_max_man_bits = 0;
-    for (int c = 0; c < NUM_FMTS; c++)
-      if (mask[c] && fmt_man_bits(c) > mask_max_man_bits) mask_max_man_bits = fmt_man_bits(c);
+    mask_max_man_bits = mask_max(mask, MEASURE_MAN_BITS);
   endfunction
   function automatic int mask_max_abs_exp(input int mask);
-    mask_max_abs_exp = 0;
-    for (int c = 0; c < NUM_FMTS; c++)
-      if (mask[c] && fmt_max_abs_exp(c) > mask_max_abs_exp) mask_max_abs_exp = fmt_max_abs_exp(c);
+    mask_max_abs_exp = mask_max(mask, MEASURE_ABS_EXP);
   endfunction
 
   // Bits of a two's-complement number holding every integer in [-bound, bound].

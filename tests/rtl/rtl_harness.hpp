@@ -3,13 +3,12 @@
 // operands, the RTL format codes and a TestFloat-style random operand generator.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
-
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -154,9 +153,9 @@ class CheckLog {
 };
 
 // Checks `cond`; on failure logs file:line and the fmt-formatted message.
-#define MPSIM_RTL_CHECK(log, cond, ...)                                     \
-  do {                                                                      \
-    (log).count_check();                                                    \
+#define MPSIM_RTL_CHECK(log, cond, ...)                                    \
+  do {                                                                     \
+    (log).count_check();                                                   \
     if (!(cond)) (log).fail(__FILE__, __LINE__, fmt::format(__VA_ARGS__)); \
   } while (0)
 
@@ -186,12 +185,18 @@ class OperandGen {
   std::uint32_t mantissa(int m) {
     const std::uint32_t mask = (1u << m) - 1u;
     switch (rng_() % 6) {
-      case 0: return mask;                                                    // 1.11..1
-      case 1: return 0;                                                       // 1.00..0
-      case 2: return 1u << uniform(0, m - 1);                                 // one bit
-      case 3: return mask >> uniform(0, m - 1);                               // low run of ones
-      case 4: return (mask << uniform(0, m - 1)) & mask;                      // high run of ones
-      default: return static_cast<std::uint32_t>(rng_()) & mask;
+      case 0:
+        return mask;  // 1.11..1
+      case 1:
+        return 0;  // 1.00..0
+      case 2:
+        return 1u << uniform(0, m - 1);  // one bit
+      case 3:
+        return mask >> uniform(0, m - 1);  // low run of ones
+      case 4:
+        return (mask << uniform(0, m - 1)) & mask;  // high run of ones
+      default:
+        return static_cast<std::uint32_t>(rng_()) & mask;
     }
   }
 
@@ -209,12 +214,12 @@ class OperandGen {
     const bool neg = chance(50);
     const std::uint32_t sign = neg ? f.sign_bit() : 0u;
     const int pick = uniform(0, 99);
-    if (pick < 3) return sign;                                              // +-0
-    if (pick < 6) return special(f, neg);                                   // Inf, NaN
-    if (pick < 12) return sign | (mantissa(f.man_bits) | 1u);               // subnormal
-    if (pick < 16) return edge(f) | sign;                                   // max, min normal, ...
+    if (pick < 3) return sign;                                                 // +-0
+    if (pick < 6) return special(f, neg);                                      // Inf, NaN
+    if (pick < 12) return sign | (mantissa(f.man_bits) | 1u);                  // subnormal
+    if (pick < 16) return edge(f) | sign;                                      // max, min normal, ...
     if (pick < 30) return static_cast<std::uint32_t>(rng_()) & f.code_mask();  // raw bits
-    return with_exponent(f, uniform(1, f.max_biased_exponent()), neg);      // normal
+    return with_exponent(f, uniform(1, f.max_biased_exponent()), neg);         // normal
   }
 
   // A code of `acc` near the value `target` (often the product a*b), so that the sum aligns,
@@ -238,19 +243,27 @@ class OperandGen {
     const std::uint32_t sign = negative ? f.sign_bit() : 0u;
     if (f.specials == Specials::fn) return sign | f.nan_code();
     switch (rng_() % 3) {
-      case 0: return sign | f.inf_code();
-      case 1: return sign | f.nan_code();                                       // quiet NaN
-      default: return sign | f.inf_code() | (mantissa(f.man_bits) | 1u);        // any NaN
+      case 0:
+        return sign | f.inf_code();
+      case 1:
+        return sign | f.nan_code();  // quiet NaN
+      default:
+        return sign | f.inf_code() | (mantissa(f.man_bits) | 1u);  // any NaN
     }
   }
 
   std::uint32_t edge(const FloatFormat& f) {
     switch (rng_() % 5) {
-      case 0: return f.max_finite_code();
-      case 1: return f.max_finite_code() - 1;
-      case 2: return 1u << f.man_bits;               // min normal
-      case 3: return (1u << f.man_bits) - 1;         // max subnormal
-      default: return 1;                             // min subnormal
+      case 0:
+        return f.max_finite_code();
+      case 1:
+        return f.max_finite_code() - 1;
+      case 2:
+        return 1u << f.man_bits;  // min normal
+      case 3:
+        return (1u << f.man_bits) - 1;  // max subnormal
+      default:
+        return 1;  // min subnormal
     }
   }
 

@@ -134,8 +134,10 @@ class ArrayBench {
       dut_->in_valid_i = offer;
       if (offer) {
         const Tile& t = tiles[send];
-        for (int i = 0; i < R; ++i) put(dut_->in_a_i, i, in_w, gen_.garbage_above(t.a[i * t.k + beat], rtl_format(t.fa), in_w));
-        for (int j = 0; j < C; ++j) put(dut_->in_b_i, j, in_w, gen_.garbage_above(t.b[beat * C + j], rtl_format(t.fb), in_w));
+        for (int i = 0; i < R; ++i)
+          put(dut_->in_a_i, i, in_w, gen_.garbage_above(t.a[i * t.k + beat], rtl_format(t.fa), in_w));
+        for (int j = 0; j < C; ++j)
+          put(dut_->in_b_i, j, in_w, gen_.garbage_above(t.b[beat * C + j], rtl_format(t.fb), in_w));
       }
       dut_->out_ready_i = gen_.chance(opt.out_ready_percent);
       dut_.eval();
@@ -172,7 +174,8 @@ class ArrayBench {
     dut_->out_ready_i = 1;
     for (int n = 0; n < R + C + P + 4; ++n) {
       dut_.eval();
-      MPSIM_RTL_CHECK(log_, !dut_->out_valid_o, "{}: out_valid_o after the last tile (cycle {})", Config::name, dut_.cycles());
+      MPSIM_RTL_CHECK(log_, !dut_->out_valid_o, "{}: out_valid_o after the last tile (cycle {})", Config::name,
+                      dut_.cycles());
       dut_.cycle();
     }
     return timing;
@@ -204,7 +207,8 @@ class ArrayBench {
   void receive_row(const std::vector<Tile>& tiles, std::size_t& recv, int& row, std::vector<std::uint32_t>& got,
                    std::vector<std::uint32_t>& got_flags, std::vector<TileTiming>& timing, std::uint64_t edge) {
     if (recv >= tiles.size()) {
-      log_.fail(__FILE__, __LINE__, fmt::format("{}: a row came out after the last tile (cycle {})", Config::name, edge));
+      log_.fail(__FILE__, __LINE__,
+                fmt::format("{}: a row came out after the last tile (cycle {})", Config::name, edge));
       return;
     }
     MPSIM_RTL_CHECK(log_, dut_->out_row_o == row, "{}: tile {}: out_row_o {} where row {} was due", Config::name, recv,
@@ -266,7 +270,7 @@ std::vector<TileTiming> run_and_check(ArrayBench<Config>& bench, const std::vect
 }  // namespace
 
 TEMPLATE_TEST_CASE("RTL array: one tile takes K + R + C + NumPipeRegs cycles, first beat in to last row out",
-                        "[rtl][array][timing]", MPSIM_RTL_ARRAY_MODELS) {
+                   "[rtl][array][timing]", MPSIM_RTL_ARRAY_MODELS) {
   using Bench = ArrayBench<TestType>;
   Bench bench(kSeed);
   constexpr int R = Bench::R, C = Bench::C, P = Bench::P;
@@ -281,8 +285,8 @@ TEMPLATE_TEST_CASE("RTL array: one tile takes K + R + C + NumPipeRegs cycles, fi
   bench.log().verdict();
 }
 
-TEMPLATE_TEST_CASE("RTL array: back-to-back random tiles, K in 1..300, every format pair, mode changes",
-                        "[rtl][array]", MPSIM_RTL_ARRAY_MODELS) {
+TEMPLATE_TEST_CASE("RTL array: back-to-back random tiles, K in 1..300, every format pair, mode changes", "[rtl][array]",
+                   MPSIM_RTL_ARRAY_MODELS) {
   using Bench = ArrayBench<TestType>;
   Bench bench(kSeed + 1);
   const std::vector<int> codes = codes_in_mask(TestType::fmt_mask);
@@ -323,12 +327,13 @@ TEMPLATE_TEST_CASE("RTL array: stalls from the source and the sink", "[rtl][arra
 }
 
 TEMPLATE_TEST_CASE("RTL array: clear = 0 accumulates onto the previous tile (K split in chunks)",
-                        "[rtl][array][accumulate]", MPSIM_RTL_ARRAY_MODELS) {
+                   "[rtl][array][accumulate]", MPSIM_RTL_ARRAY_MODELS) {
   using Bench = ArrayBench<TestType>;
   Bench bench(kSeed + 3);
   const int code = codes_in_mask(TestType::fmt_mask).back();
   std::vector<Tile> tiles;
-  for (int chunk = 0; chunk < 6; ++chunk) tiles.push_back(bench.random_tile(bench.gen().uniform(1, 50), code, code, chunk == 0, 5));
+  for (int chunk = 0; chunk < 6; ++chunk)
+    tiles.push_back(bench.random_tile(bench.gen().uniform(1, 50), code, code, chunk == 0, 5));
   tiles.push_back(bench.random_tile(7, code, code, true, 5));  // and a fresh start after them
   run_and_check(bench, tiles, {90, 90, false});
   bench.log().verdict();

@@ -3,6 +3,7 @@
 // accumulation combinational). Exhaustive for fp8 x fp8; seeded random TestFloat-style triples
 // for fp16, bf16, fp32 and mixed formats; directed cases, each aimed at one datapath corner.
 #include <deque>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -88,8 +89,8 @@ class MacBench {
       const FloatFormat& fa = rtl_format(std::min(op->fa, kNumRtlFormats - 1));
       const FloatFormat& fb = rtl_format(std::min(op->fb, kNumRtlFormats - 1));
       log_.fail(op->file, op->line,
-                fmt::format("{}: acc={} a={} ({}) b={} ({}): got {} flags 0x{:x}, expected {} flags 0x{:x}", Config::name,
-                            code_hex(op->acc, acc_format), code_hex(op->a, fa), rtl_format_name(op->fa),
+                fmt::format("{}: acc={} a={} ({}) b={} ({}): got {} flags 0x{:x}, expected {} flags 0x{:x}",
+                            Config::name, code_hex(op->acc, acc_format), code_hex(op->a, fa), rtl_format_name(op->fa),
                             code_hex(op->b, fb), rtl_format_name(op->fb), code_hex(got, acc_format), got_flags,
                             code_hex(want.bits, acc_format), want.flags.bits));
     }
@@ -111,10 +112,18 @@ std::uint32_t exact_code(double x, const FloatFormat& f) {
 // Accumulator values the fp8 products meet: zeros, subnormals, normals around the products'
 // range, the largest values, Inf and NaN.
 std::vector<std::uint32_t> fp8_accumulators(const FloatFormat& acc) {
-  std::vector<std::uint32_t> codes = {0u, acc.sign_bit(), 1u, (1u << acc.man_bits) - 1u, acc.sign_bit() | 0x5u,
-                                      1u << acc.man_bits, acc.sign_bit() | (1u << acc.man_bits),
-                                      acc.max_finite_code(), acc.sign_bit() | acc.max_finite_code(), acc.inf_code(),
-                                      acc.sign_bit() | acc.inf_code(), acc.nan_code()};
+  std::vector<std::uint32_t> codes = {0u,
+                                      acc.sign_bit(),
+                                      1u,
+                                      (1u << acc.man_bits) - 1u,
+                                      acc.sign_bit() | 0x5u,
+                                      1u << acc.man_bits,
+                                      acc.sign_bit() | (1u << acc.man_bits),
+                                      acc.max_finite_code(),
+                                      acc.sign_bit() | acc.max_finite_code(),
+                                      acc.inf_code(),
+                                      acc.sign_bit() | acc.inf_code(),
+                                      acc.nan_code()};
   for (double x : {1.0, -1.0, 1.5, -0.75, 0x1p-10, -0x1p-7, 448.0, -1000.0, 57344.0, 0x1.8p-17})
     codes.push_back(encode(x, acc).bits);
   return codes;
@@ -140,6 +149,21 @@ void random_triples(MacBench<Config>& bench, OperandGen& gen, long n, int fa, in
     if (gen.chance(3)) bench.bubble();
     bench.run(op);
   }
+}
+
+// A test of random triples: runs of (a format, b format, count), fa = -1 drawing both formats
+// per triple; one model, one seed.
+struct RandomRun {
+  int fa, fb;
+  long n;
+};
+template <class Config>
+void random_test(std::uint64_t seed, std::initializer_list<RandomRun> runs) {
+  MacBench<Config> bench(seed);
+  OperandGen gen(seed);
+  for (const RandomRun& r : runs) random_triples(bench, gen, r.n, r.fa, r.fb, __LINE__);
+  bench.flush();
+  bench.log().verdict();
 }
 
 // --- Directed cases -----------------------------------------------------------------------------
@@ -170,52 +194,53 @@ std::vector<Directed> directed_cases(const FloatFormat& f) {
   // 2^e as a product of two fp32 operands, for e below fp32's range.
   const auto lo = [](int e) { return pow2(e / 2); };
   const auto hi = [](int e) { return pow2(e - e / 2); };
-#define CASE(acc, a, b, want, flags) Directed{acc, a, b, want, flags, __LINE__}
+#define CASE(acc, a, b, want, flags) \
+  Directed { acc, a, b, want, flags, __LINE__ }
   return {
       // Halfway cases (round to nearest, ties to even).
-      CASE(1.0, half, 1.0, 1.0, kInexact),                            // 1 + ulp/2: tie, 1.0 is even
-      CASE(1.0 + ulp, half, 1.0, 1.0 + 2 * ulp, kInexact),           // tie, odd kept: rounds up
-      CASE(1.0, half * (1 + 0x1p-23), 1.0, 1.0 + ulp, kInexact),      // just above the tie: up
-      CASE(1.0, half * (1 - 0x1p-24), 1.0, 1.0, kInexact),            // just below the tie: down
-      CASE(1.0, -half / 2, 1.0, 1.0, kInexact),                       // below 1 the ulp halves: tie, 1.0 even
-      CASE(1.0, -half * 0.75, 1.0, 1.0 - half, kInexact),             // below 1, above the tie: down a step
+      CASE(1.0, half, 1.0, 1.0, kInexact),                        // 1 + ulp/2: tie, 1.0 is even
+      CASE(1.0 + ulp, half, 1.0, 1.0 + 2 * ulp, kInexact),        // tie, odd kept: rounds up
+      CASE(1.0, half * (1 + 0x1p-23), 1.0, 1.0 + ulp, kInexact),  // just above the tie: up
+      CASE(1.0, half * (1 - 0x1p-24), 1.0, 1.0, kInexact),        // just below the tie: down
+      CASE(1.0, -half / 2, 1.0, 1.0, kInexact),                   // below 1 the ulp halves: tie, 1.0 even
+      CASE(1.0, -half * 0.75, 1.0, 1.0 - half, kInexact),         // below 1, above the tie: down a step
       // Carries out of the mantissa.
-      CASE(2.0 - ulp, half, 1.0, 2.0, kInexact),                      // 1.11..1 + tie -> 10.00..0
-      CASE(max, half_ulp_max, 1.0, kInf, kOver),                      // carry past max finite: Inf
-      CASE(max, half_ulp_max / 2, 1.0, max, kInexact),                // a quarter ulp: stays max
-      CASE(0.0, max, 2.0, kInf, kOver),                               // the product alone overflows
-      CASE(-max, -max, 1.0, -kInf, kOver),                            // -max - max
+      CASE(2.0 - ulp, half, 1.0, 2.0, kInexact),        // 1.11..1 + tie -> 10.00..0
+      CASE(max, half_ulp_max, 1.0, kInf, kOver),        // carry past max finite: Inf
+      CASE(max, half_ulp_max / 2, 1.0, max, kInexact),  // a quarter ulp: stays max
+      CASE(0.0, max, 2.0, kInf, kOver),                 // the product alone overflows
+      CASE(-max, -max, 1.0, -kInf, kOver),              // -max - max
       // Cancellation.
-      CASE(1.5, -1.5, 1.0, 0.0, kNone),                               // x - x = +0
-      CASE(-1.5, 1.5, 1.0, 0.0, kNone),                               // -x + x = +0
-      CASE(-0.0, -0.0, 1.0, -0.0, kNone),                             // -0 + -0 = -0
-      CASE(-0.0, 0.0, 1.0, 0.0, kNone),                               // -0 + +0 = +0
-      CASE(0.0, -0.0, 1.0, 0.0, kNone),                               // +0 + -0 = +0
-      CASE(-(1 + 2 * ulp), 1 + ulp, 1 + ulp, ulp * ulp, kNone),       // leaves the product's low bits, exact
+      CASE(1.5, -1.5, 1.0, 0.0, kNone),                          // x - x = +0
+      CASE(-1.5, 1.5, 1.0, 0.0, kNone),                          // -x + x = +0
+      CASE(-0.0, -0.0, 1.0, -0.0, kNone),                        // -0 + -0 = -0
+      CASE(-0.0, 0.0, 1.0, 0.0, kNone),                          // -0 + +0 = +0
+      CASE(0.0, -0.0, 1.0, 0.0, kNone),                          // +0 + -0 = +0
+      CASE(-(1 + 2 * ulp), 1 + ulp, 1 + ulp, ulp * ulp, kNone),  // leaves the product's low bits, exact
       // (1 + 2^-23)(1 - 2^-24) - 1 = 2^-24 - 2^-47: exact in fp32, below fp16's min subnormal.
       CASE(-1.0, 1 + 0x1p-23, 1 - 0x1p-24, p >= 23 ? 0x1p-24 - 0x1p-47 : min_sub, p >= 23 ? kNone : kUnder),
       // Subnormal results.
-      CASE(min_normal, -min_sub, 1.0, max_sub, kNone),                // tiny but exact: no underflow
-      CASE(0.0, lo(q - 1), hi(q - 1), 0.0, kUnder),                   // half the quantum: tie to +0
-      CASE(-0.0, -lo(q - 2) * 3, hi(q - 2), -min_sub, kUnder),        // 3/4 quantum rounds to -min
-      CASE(max_sub, lo(q - 1), hi(q - 1), min_normal, kUnder),        // rounds up to min normal; tiny before
-      CASE(min_sub, -lo(q - 1), hi(q - 1), 0.0, kUnder),              // min - half: tie, to even +0
-      CASE(0.0, lo(q - 60), hi(q - 60), 0.0, kUnder),                 // far below the quantum: +0
+      CASE(min_normal, -min_sub, 1.0, max_sub, kNone),          // tiny but exact: no underflow
+      CASE(0.0, lo(q - 1), hi(q - 1), 0.0, kUnder),             // half the quantum: tie to +0
+      CASE(-0.0, -lo(q - 2) * 3, hi(q - 2), -min_sub, kUnder),  // 3/4 quantum rounds to -min
+      CASE(max_sub, lo(q - 1), hi(q - 1), min_normal, kUnder),  // rounds up to min normal; tiny before
+      CASE(min_sub, -lo(q - 1), hi(q - 1), 0.0, kUnder),        // min - half: tie, to even +0
+      CASE(0.0, lo(q - 60), hi(q - 60), 0.0, kUnder),           // far below the quantum: +0
       // Addend far below the product (its bits become sticky), and far above it.
-      CASE(-min_sub, 1.0, 1.0, 1.0, kInexact),                        // 1 - tiny: rounds back to 1
+      CASE(-min_sub, 1.0, 1.0, 1.0, kInexact),                                     // 1 - tiny: rounds back to 1
       CASE(min_sub, 1.0 + 0x1p-23, 1.0, p >= 23 ? 1.0 + 0x1p-23 : 1.0, kInexact),  // 1+2^-23 + tiny
-      CASE(1.0, -lo(-100), hi(-100), 1.0, kInexact),                  // 1 - 2^-100, product far below
-      CASE(max, -lo(-140), hi(-140), max, kInexact),                  // max - tiny
-      CASE(min_normal, 0x1p-149, 0x1p-149, min_normal, kInexact),     // two fp32 subnormals: 2^-298
+      CASE(1.0, -lo(-100), hi(-100), 1.0, kInexact),                               // 1 - 2^-100, product far below
+      CASE(max, -lo(-140), hi(-140), max, kInexact),                               // max - tiny
+      CASE(min_normal, 0x1p-149, 0x1p-149, min_normal, kInexact),                  // two fp32 subnormals: 2^-298
       // Infinities and NaN, in model/mac.hpp's order of checks.
-      CASE(kInf, 1.0, 1.0, kInf, kNone),                              // Inf + finite
-      CASE(-kInf, kInf, 1.0, kNaN, kInvalid),                         // -Inf + Inf: invalid
-      CASE(kInf, kInf, 1.0, kInf, kNone),                             // Inf + Inf
-      CASE(0.0, kInf, 0.0, kNaN, kInvalid),                           // Inf * 0: invalid
-      CASE(kNaN, kInf, 0.0, kNaN, kNone),                             // NaN wins over Inf * 0
-      CASE(1.0, kNaN, 1.0, kNaN, kNone),                              // NaN operand
-      CASE(-kInf, -kInf, -1.0, kNaN, kInvalid),                       // (-Inf)(-1) - Inf
-      CASE(-kInf, max, max, -kInf, kNone),                            // finite product, Inf acc
+      CASE(kInf, 1.0, 1.0, kInf, kNone),         // Inf + finite
+      CASE(-kInf, kInf, 1.0, kNaN, kInvalid),    // -Inf + Inf: invalid
+      CASE(kInf, kInf, 1.0, kInf, kNone),        // Inf + Inf
+      CASE(0.0, kInf, 0.0, kNaN, kInvalid),      // Inf * 0: invalid
+      CASE(kNaN, kInf, 0.0, kNaN, kNone),        // NaN wins over Inf * 0
+      CASE(1.0, kNaN, 1.0, kNaN, kNone),         // NaN operand
+      CASE(-kInf, -kInf, -1.0, kNaN, kInvalid),  // (-Inf)(-1) - Inf
+      CASE(-kInf, max, max, -kInf, kNone),       // finite product, Inf acc
   };
 #undef CASE
 }
@@ -227,18 +252,18 @@ std::vector<MacOp> directed_narrow_ops(const FloatFormat& acc) {
   };
   const std::uint32_t one = exact_code(1.0, acc), zero = 0;
   return {
-      op(zero, 0x7e, kE4m3, 0x7e, kE4m3, __LINE__),   // 448 * 448: largest e4m3 product (fp16: Inf)
-      op(zero, 0x78, kE4m3, 0x38, kE4m3, __LINE__),   // exponent 1111 is finite in fn: 256 * 1
-      op(one, 0x7f, kE4m3, 0x38, kE4m3, __LINE__),    // S.1111.111: NaN in fn
-      op(one, 0xff, kE4m3, 0x38, kE4m3, __LINE__),    // negative NaN code: canonical NaN out
-      op(one, 0x7c, kE5m2, 0x00, kE4m3, __LINE__),    // e5m2 Inf * e4m3 0: invalid
-      op(one, 0x7d, kE5m2, 0x3c, kE5m2, __LINE__),    // e5m2 signalling NaN pattern
-      op(zero, 0x01, kE4m3, 0x01, kE5m2, __LINE__),   // min subnormals: 2^-9 * 2^-16 = 2^-25
-      op(one, 0x80, kE4m3, 0x7b, kE5m2, __LINE__),    // -0 * 57344
-      op(zero, 0x7bff, kFp16, 0x7f7f, kBf16, __LINE__),  // fp16 max * bf16 max
-      op(zero, 0x0001, kFp16, 0x0001, kBf16, __LINE__),  // fp16 min subnormal * bf16 min subnormal
-      op(one, 0x3c01, kFp16, 0x3f81, kBf16, __LINE__),   // mixed 16-bit mantissas into an fp32 sum
-      op(one, 0x00000001, kFp32, 0x3c, kE4m3, __LINE__), // fp32 min subnormal * e4m3 1.5
+      op(zero, 0x7e, kE4m3, 0x7e, kE4m3, __LINE__),       // 448 * 448: largest e4m3 product (fp16: Inf)
+      op(zero, 0x78, kE4m3, 0x38, kE4m3, __LINE__),       // exponent 1111 is finite in fn: 256 * 1
+      op(one, 0x7f, kE4m3, 0x38, kE4m3, __LINE__),        // S.1111.111: NaN in fn
+      op(one, 0xff, kE4m3, 0x38, kE4m3, __LINE__),        // negative NaN code: canonical NaN out
+      op(one, 0x7c, kE5m2, 0x00, kE4m3, __LINE__),        // e5m2 Inf * e4m3 0: invalid
+      op(one, 0x7d, kE5m2, 0x3c, kE5m2, __LINE__),        // e5m2 signalling NaN pattern
+      op(zero, 0x01, kE4m3, 0x01, kE5m2, __LINE__),       // min subnormals: 2^-9 * 2^-16 = 2^-25
+      op(one, 0x80, kE4m3, 0x7b, kE5m2, __LINE__),        // -0 * 57344
+      op(zero, 0x7bff, kFp16, 0x7f7f, kBf16, __LINE__),   // fp16 max * bf16 max
+      op(zero, 0x0001, kFp16, 0x0001, kBf16, __LINE__),   // fp16 min subnormal * bf16 min subnormal
+      op(one, 0x3c01, kFp16, 0x3f81, kBf16, __LINE__),    // mixed 16-bit mantissas into an fp32 sum
+      op(one, 0x00000001, kFp32, 0x3c, kE4m3, __LINE__),  // fp32 min subnormal * e4m3 1.5
   };
 }
 
@@ -258,7 +283,7 @@ std::vector<std::uint32_t> special_codes(const FloatFormat& f) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("RTL MAC: every fp8 x fp8 product against edge accumulators", "[rtl][mac][e4m3][e5m2]",
-                        MPSIM_RTL_MAC_MODELS) {
+                   MPSIM_RTL_MAC_MODELS) {
   MacBench<TestType> bench(kSeed);
   const std::vector<std::uint32_t> accs = fp8_accumulators(bench.acc_format);
   for (const auto& [fa, fb] : {std::pair{kE4m3, kE4m3}, {kE4m3, kE5m2}, {kE5m2, kE4m3}, {kE5m2, kE5m2}}) {
@@ -273,44 +298,33 @@ TEMPLATE_TEST_CASE("RTL MAC: every fp8 x fp8 product against edge accumulators",
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: 10^6 random fp32 triples", "[rtl][mac][fp32]", MPSIM_RTL_MAC_MODELS) {
-  MacBench<TestType> bench(kSeed + 1);
-  OperandGen gen(kSeed + 1);
-  random_triples(bench, gen, 1'000'000, kFp32, kFp32, __LINE__);
-  bench.flush();
-  bench.log().verdict();
+  random_test<TestType>(kSeed + 1, {{kFp32, kFp32, 1'000'000}});
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: 10^6 random fp16 triples", "[rtl][mac][fp16]", MPSIM_RTL_MAC_MODELS) {
-  MacBench<TestType> bench(kSeed + 2);
-  OperandGen gen(kSeed + 2);
-  random_triples(bench, gen, 1'000'000, kFp16, kFp16, __LINE__);
-  bench.flush();
-  bench.log().verdict();
+  random_test<TestType>(kSeed + 2, {{kFp16, kFp16, 1'000'000}});
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: 10^6 random bf16 triples", "[rtl][mac][bf16]", MPSIM_RTL_MAC_MODELS) {
-  MacBench<TestType> bench(kSeed + 3);
-  OperandGen gen(kSeed + 3);
-  random_triples(bench, gen, 1'000'000, kBf16, kBf16, __LINE__);
-  bench.flush();
-  bench.log().verdict();
+  random_test<TestType>(kSeed + 3, {{kBf16, kBf16, 1'000'000}});
 }
 
-TEMPLATE_TEST_CASE("RTL MAC: 10^6 random triples, a and b formats drawn independently",
-                        "[rtl][mac][mixed]", MPSIM_RTL_MAC_MODELS) {
-  MacBench<TestType> bench(kSeed + 4);
-  OperandGen gen(kSeed + 4);
-  random_triples(bench, gen, 1'000'000, -1, -1, __LINE__);
-  bench.flush();
-  bench.log().verdict();
+TEMPLATE_TEST_CASE("RTL MAC: 10^6 random triples, a and b formats drawn independently", "[rtl][mac][mixed]",
+                   MPSIM_RTL_MAC_MODELS) {
+  random_test<TestType>(kSeed + 4, {{-1, -1, 1'000'000}});
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: directed cases (TestFloat style)", "[rtl][mac][directed]", MPSIM_RTL_MAC_MODELS) {
   MacBench<TestType> bench(kSeed + 5);
   const FloatFormat& acc = bench.acc_format;
   for (const Directed& d : directed_cases(acc)) {
-    const MacOp op{encode(d.acc, acc).bits, exact_code(d.a, rtl_format(d.fa)), exact_code(d.b, rtl_format(d.fb)), d.fa,
-                   d.fb, __FILE__, d.line};
+    const MacOp op{encode(d.acc, acc).bits,
+                   exact_code(d.a, rtl_format(d.fa)),
+                   exact_code(d.b, rtl_format(d.fb)),
+                   d.fa,
+                   d.fb,
+                   __FILE__,
+                   d.line};
     // The case still aims where its comment says (checked on model/, the oracle).
     const Encoded want = bench.expected(op);
     INFO("directed case at line " << d.line);
@@ -329,7 +343,7 @@ TEMPLATE_TEST_CASE("RTL MAC: directed cases (TestFloat style)", "[rtl][mac][dire
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: every combination of special values, every format pair", "[rtl][mac][special]",
-                        MPSIM_RTL_MAC_MODELS) {
+                   MPSIM_RTL_MAC_MODELS) {
   MacBench<TestType> bench(kSeed + 6);
   const std::vector<std::uint32_t> accs = special_codes(bench.acc_format);
   for (int fa = 0; fa < kNumRtlFormats; ++fa) {
@@ -349,14 +363,14 @@ TEMPLATE_TEST_CASE("RTL MAC: a reserved format code reads as NaN", "[rtl][mac][d
   for (int code : kReservedCodes) {
     bench.run({one, 0x3f800000, 0x3f800000, code, kFp32, __FILE__, __LINE__});  // 1 * 1 in a reserved a format
     bench.run({one, 0x3f800000, 0x3f800000, kFp32, code, __FILE__, __LINE__});  // ... b format
-    bench.run({0, 0, 0, code, code, __FILE__, __LINE__});                      // even 0 * 0
+    bench.run({0, 0, 0, code, code, __FILE__, __LINE__});                       // even 0 * 0
   }
   bench.flush();
   bench.log().verdict();
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: results leave NumPipeRegs cycles later, bubbles stay bubbles", "[rtl][mac][pipeline]",
-                        MPSIM_RTL_MAC_MODELS) {
+                   MPSIM_RTL_MAC_MODELS) {
   MacBench<TestType> bench(kSeed + 8);
   OperandGen gen(kSeed + 8);
   for (int i = 0; i < 20000; ++i) {
@@ -371,10 +385,7 @@ TEMPLATE_TEST_CASE("RTL MAC: results leave NumPipeRegs cycles later, bubbles sta
 }
 
 TEMPLATE_TEST_CASE("RTL MAC: 10^8 random triples", "[.slow][rtl][mac]", MPSIM_RTL_MAC_MODELS) {
-  MacBench<TestType> bench(kSeed + 9);
-  OperandGen gen(kSeed + 9);
-  for (int fmt : {kFp32, kFp16, kBf16}) random_triples(bench, gen, 20'000'000, fmt, fmt, __LINE__);
-  random_triples(bench, gen, 40'000'000, -1, -1, __LINE__);
-  bench.flush();
-  bench.log().verdict();
+  constexpr long kEach = 20'000'000;
+  random_test<TestType>(kSeed + 9,
+                        {{kFp32, kFp32, kEach}, {kFp16, kFp16, kEach}, {kBf16, kBf16, kEach}, {-1, -1, 2 * kEach}});
 }

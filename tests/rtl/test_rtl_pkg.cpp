@@ -2,7 +2,6 @@
 // same order (the RTL's format code is the kPresets index), the same fields per format, the same
 // Specials order and the same flag bits. Read from the package source, so no model is needed.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <map>
 #include <regex>

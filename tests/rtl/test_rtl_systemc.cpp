@@ -4,10 +4,10 @@
 // count K + R + C + NumPipeRegs (docs/RTL.md). SystemC elaborates once per process, so this
 // executable has one test case and its own main (sc_main runs the Catch2 session).
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <systemc.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -23,7 +23,7 @@ using namespace mpsim;
 namespace {
 
 constexpr int R = MPSIM_RTL_SC_ROWS, C = MPSIM_RTL_SC_COLS, P = MPSIM_RTL_SC_PIPE_REGS;
-constexpr int kInW = 32;  // all formats built: the fp32 operand width
+constexpr int kInW = 32;   // all formats built: the fp32 operand width
 constexpr int kAccW = 32;  // fp32 accumulation
 static_assert(MPSIM_RTL_SC_FMT_MASK == 31 && MPSIM_RTL_SC_ACC_FMT == 0, "the testbench assumes this engine build");
 
@@ -131,7 +131,7 @@ SC_MODULE(ArrayTestbench) {
         }
       }
       if (out_valid.read()) {
-        const sc_bv<C * kAccW> res = out_res.read();
+        const sc_bv<C* kAccW> res = out_res.read();
         for (int j = 0; j < C; ++j) {
           results[recv][row * C + j] = res.range(j * kAccW + kAccW - 1, j * kAccW).to_uint();
           result_flags[recv][row * C + j] = out_flags.read() >> (4 * j) & 0xfu;

@@ -1,0 +1,12 @@
+mpsim_pkg.sv
+mpsim_fp_unpack.sv
+mpsim_mac_mul.sv
+mpsim_mac_add.sv
+mpsim_pipe.sv
+mpsim_mac.sv
+mpsim_pe.sv
+mpsim_array.sv
+mpsim_skew.sv
+mpsim_array_skewed.sv
+mpsim_array_ctrl.sv
+mpsim_array_top.sv
