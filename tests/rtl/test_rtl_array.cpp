@@ -296,7 +296,7 @@ TEMPLATE_TEST_CASE("RTL array: back-to-back random tiles, K in 1..300, every for
     for (int fb : codes) tiles.push_back(bench.random_tile(bench.gen().uniform(1, 300), fa, fb, true, 5));
   for (int k : {1, 1, 2, Bench::R, Bench::C, 299, 300, 1, 3})
     tiles.push_back(bench.random_tile(k, codes[0], codes.back(), true, 5));
-  for (int n = 0; n < 12; ++n) {
+  for (int n = 0; n < 30; ++n) {
     const int fa = codes[bench.gen().uniform(0, static_cast<int>(codes.size()) - 1)];
     const int fb = codes[bench.gen().uniform(0, static_cast<int>(codes.size()) - 1)];
     tiles.push_back(bench.random_tile(bench.gen().uniform(1, 300), fa, fb, true, 10));
@@ -317,7 +317,7 @@ TEMPLATE_TEST_CASE("RTL array: stalls from the source and the sink", "[rtl][arra
   Bench bench(kSeed + 2);
   const std::vector<int> codes = codes_in_mask(TestType::fmt_mask);
   std::vector<Tile> tiles;
-  for (int n = 0; n < 16; ++n) {
+  for (int n = 0; n < 24; ++n) {
     const int fa = codes[static_cast<std::size_t>(n) % codes.size()];
     const int fb = codes[static_cast<std::size_t>(n / 2) % codes.size()];
     tiles.push_back(bench.random_tile(n % 4 == 0 ? 1 : bench.gen().uniform(1, 40), fa, fb, true, 5));
