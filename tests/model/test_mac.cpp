@@ -18,6 +18,7 @@
 
 #include "model/mac.hpp"
 
+#include "tests/model/mpfr_exponent_range.hpp"
 #include "tests/model/numerics_check.hpp"
 
 using namespace mpsim;
@@ -103,24 +104,6 @@ Triple random_triple(std::mt19937_64& rng) {
 }
 
 // --- fp16 accumulator against MPFR --------------------------------------------------------------
-
-// MPFR's exponent range is (thread-local) global state: set for one format, restored after.
-class MpfrExponentRange {
- public:
-  MpfrExponentRange(mpfr_exp_t emin, mpfr_exp_t emax) : saved_emin_(mpfr_get_emin()), saved_emax_(mpfr_get_emax()) {
-    mpfr_set_emin(emin);
-    mpfr_set_emax(emax);
-  }
-  ~MpfrExponentRange() {
-    mpfr_set_emin(saved_emin_);
-    mpfr_set_emax(saved_emax_);
-  }
-  MpfrExponentRange(const MpfrExponentRange&) = delete;
-  MpfrExponentRange& operator=(const MpfrExponentRange&) = delete;
-
- private:
-  mpfr_exp_t saved_emin_, saved_emax_;
-};
 
 struct Expected {
   double value;
