@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,9 +57,21 @@ class Policy {
     return {};
   }
   virtual LossScalerConfig loss_scaling() const { return {}; }
-  // continuous16: epochs of fp32 pre-training before the policy's assignment takes over (0:
-  // none); the loop also accepts a checkpoint instead.
+  // continuous16: epochs of fp32 pre-training (with fp32_assignment()) before the policy's
+  // assignment takes over (0: none), or an fp32 checkpoint to start from instead (empty: none).
   virtual int pretrain_epochs() const { return 0; }
+  virtual std::filesystem::path pretrain_checkpoint() const { return {}; }
+  // continuous16: Adam's epsilon the policy asks for (Yun: the instability knob); nullopt: the
+  // optimizer's own.
+  virtual std::optional<double> adam_epsilon() const { return std::nullopt; }
+
+  // What a checkpoint must hold, beyond the registry, to resume bit-identically: lee's promoted
+  // tensors, amax's histories and scales. On resume: a = initial(registry); then
+  // load_state(saved, registry, a) re-applies them to a.
+  virtual std::vector<double> save_state() const { return {}; }
+  virtual void load_state(const std::vector<double>& state, const TensorRegistry& registry, Assignment& assignment) {
+    (void)state, (void)registry, (void)assignment;
+  }
   // Human-readable account of the decision (Lee et al.'s groups, sizes, the selected set), for
   // `mpsim train --explain-assignment`.
   virtual std::string explain(const TensorRegistry& registry, const Assignment& assignment) const;
