@@ -27,8 +27,7 @@ LossScalerConfig read_loss_scaling(const FieldReader& in, LossScalerConfig c) {
   c.initial_scale = in.number("initial_scale", c.initial_scale, 0.0, 1e38, true);
   c.growth_interval = in.integer("growth_interval", c.growth_interval, 0, std::int64_t{1} << 40);
   c.growth_factor = in.number("growth_factor", c.growth_factor, 1.0, 1e6, true);
-  c.backoff_factor = in.number("backoff_factor", c.backoff_factor, 0.0, 1.0, true);
-  if (c.backoff_factor == 1.0) in.fail("backoff_factor", "must be a number in (0, 1), not 1");
+  c.backoff_factor = in.number("backoff_factor", c.backoff_factor, 0.0, 1.0, true, true);
   return c;
 }
 

@@ -59,10 +59,11 @@ std::string FieldReader::scalar(const std::string& key) const {
   return n.Scalar();
 }
 
-double FieldReader::number(const std::string& key, double fallback, double lo, double hi, bool lo_open) const {
+double FieldReader::number(const std::string& key, double fallback, double lo, double hi, bool lo_open,
+                           bool hi_open) const {
   if (!has(key)) return fallback;
   const std::string s = scalar(key);
-  const std::string range = fmt::format("{}{}, {}]", lo_open ? "(" : "[", lo, hi);
+  const std::string range = fmt::format("{}{}, {}{}", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
   double v = 0;
   try {
     std::size_t used = 0;
@@ -71,7 +72,7 @@ double FieldReader::number(const std::string& key, double fallback, double lo, d
   } catch (const std::exception&) {
     fail(key, "must be a number in " + range + ", not '" + s + "'");
   }
-  if (!std::isfinite(v) || v < lo || v > hi || (lo_open && v == lo)) fail(key, "must be a number in " + range + ", not " + s);
+  if (!std::isfinite(v) || v < lo || v > hi || (lo_open && v == lo) || (hi_open && v == hi)) fail(key, "must be a number in " + range + ", not " + s);
   return v;
 }
 

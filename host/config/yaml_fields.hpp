@@ -44,7 +44,9 @@ class FieldReader {
   std::string path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
 
   // Each returns `fallback` when the key is absent.
-  double number(const std::string& key, double fallback, double lo, double hi, bool lo_open = false) const;
+  // A number in [lo, hi]; lo_open / hi_open exclude the bound: "(0, 1]".
+  double number(const std::string& key, double fallback, double lo, double hi, bool lo_open = false,
+                bool hi_open = false) const;
   std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t lo, std::int64_t hi) const;
   bool boolean(const std::string& key, bool fallback) const;
   std::string string(const std::string& key, std::string fallback) const;

@@ -68,7 +68,8 @@ class AmaxPolicy final : public Policy {
       const auto n = static_cast<std::size_t>(state[k++]);
       if (k + n > state.size()) throw std::invalid_argument("amax policy state: too short for the registry");
       for (std::size_t j = 0; j < n; ++j) history_[i].push_back(static_cast<float>(state[k++]));
-      if (n > 0) assignment[static_cast<TensorId>(i)].scale = next_scale(history_[i], TensorPrecision{});
+      TensorPrecision& t = assignment[static_cast<TensorId>(i)];
+      if (n > 0) t.scale = next_scale(history_[i], t);
     }
     if (k != state.size()) throw std::invalid_argument("amax policy state: longer than the registry needs");
   }

@@ -12,6 +12,18 @@
 namespace mpsim::host {
 namespace {
 
+// The activations a layer reads: its producers' v, looking through layers that store none (a
+// flatten is a view of its input).
+std::vector<TensorId> input_activations(const TensorRegistry& registry, const LayerInfo& layer) {
+  std::vector<TensorId> out;
+  for (LayerId in : layer.inputs) {
+    std::vector<TensorId> v = registry.find(in, TensorRole::activation);
+    if (v.empty()) v = input_activations(registry, registry.layer(in));
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
 class Hfp8Policy final : public Policy {
  public:
   explicit Hfp8Policy(const Hfp8Params& p) : p_(p) {}
@@ -39,8 +51,7 @@ class Hfp8Policy final : public Policy {
       for (TensorId t : registry.find(l.id, TensorRole::weight)) a[t] = make(p_.low, TensorRole::weight);
       for (TensorId t : registry.find(l.id, TensorRole::activation_grad)) a[t] = make(p_.low_grad, TensorRole::activation_grad);
       for (TensorId t : registry.find(l.id, TensorRole::weight_grad)) a[t] = make(p_.low_weight_grad, TensorRole::weight_grad);
-      for (LayerId in : l.inputs)
-        for (TensorId t : registry.find(in, TensorRole::activation)) a[t] = make(p_.low, TensorRole::activation);
+      for (TensorId t : input_activations(registry, l)) a[t] = make(p_.low, TensorRole::activation);
     }
     return a;
   }

@@ -67,8 +67,9 @@ GroupSelection select_groups(const std::vector<LeeGroup>& groups, double r, Grou
   for (const LeeGroup& g : groups) s.total_size += g.size;
   if (r <= 0.0 || s.total_size == 0) return s;
   for (int g : s.order) {
-    // r = 1 takes every group, the empty ones included; otherwise stop once the share reaches r.
-    if (r < 1.0 && double(s.selected_size) >= r * double(s.total_size)) break;
+    // r = 1 takes every group, the empty ones included; otherwise stop once the share reaches r
+    // (within 1e-12, so a share that equals r up to rounding of the division counts as reached).
+    if (r < 1.0 && double(s.selected_size) / double(s.total_size) >= r - 1e-12) break;
     s.selected[static_cast<std::size_t>(g)] = true;
     s.selected_size += size_of(g);
   }
