@@ -29,9 +29,9 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name)
 
 void AcceleratorTop::configure(const HwConfig& hw) {
   dram.configure(hw);
-  sram_a.configure(hw.sram_a);
-  sram_b.configure(hw.sram_b);
-  sram_c.configure(hw.sram_c);
+  sram_a.configure(hw.sram_a, hw.dram.unlimited);
+  sram_b.configure(hw.sram_b, hw.dram.unlimited);
+  sram_c.configure(hw.sram_c, hw.dram.unlimited);
 }
 
 AcceleratorTop& AcceleratorTop::instance() {

@@ -37,6 +37,10 @@ std::string scalar_text(const YAML::Node& node) {
 }  // namespace
 
 std::string nearest_name(std::string_view got, std::initializer_list<std::string_view> allowed) {
+  return nearest_name(got, std::vector<std::string_view>(allowed));
+}
+
+std::string nearest_name(std::string_view got, const std::vector<std::string_view>& allowed) {
   std::string best;
   std::size_t best_d = std::numeric_limits<std::size_t>::max();
   for (std::string_view name : allowed) {

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/hw_config.hpp"
 
@@ -17,6 +18,7 @@ namespace mpsim::sim {
 
 // The allowed name closest to `got` by edit distance ("" when none is within half its length).
 std::string nearest_name(std::string_view got, std::initializer_list<std::string_view> allowed);
+std::string nearest_name(std::string_view got, const std::vector<std::string_view>& allowed);
 
 class ConfigReader {
  public:

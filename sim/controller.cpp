@@ -12,13 +12,17 @@ Controller::Controller(sc_core::sc_module_name name) : sc_core::sc_module(name) 
 void Controller::start(const ControllerJob& job) {
   job_ = job;
   finished_ = false;
+  pending_ = true;
   timings_.assign(job.ops->size(), {});
+  // Before the first sc_start() the thread has not run yet and finds the job pending; later it
+  // waits on the event, which a notification between sc_start() calls wakes.
   start_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void Controller::run() {
   for (;;) {
-    wait(start_event_);  // one job per sc_start(); the thread then waits for the next
+    while (!pending_) wait(start_event_);  // one job per sc_start()
+    pending_ = false;
     for (std::size_t n = 0; n < job_.ops->size(); ++n) {
       run_op((*job_.ops)[n], (*job_.plans)[n], timings_[n]);
     }
@@ -56,6 +60,8 @@ void Controller::run_op(const GemmOp& op, const OpPlan& plan, OpTiming& t) {
         --stores;
       }
     }
+    // Collect finished stores as they come, so the completion queue never fills.
+    for (std::int64_t done = 0; stores > 0 && dma->store_done.nb_read(done);) --stores;
   }
   job_.engine->end_op();
   for (; stores > 0; --stores) dma->store_done.read();

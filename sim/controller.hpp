@@ -53,6 +53,7 @@ class Controller : public sc_core::sc_module {
   ControllerJob job_;
   sc_core::sc_event start_event_;
   bool finished_ = true;
+  bool pending_ = false;
   std::vector<OpTiming> timings_;
 };
 

@@ -1,12 +1,13 @@
 #include "sim/dma.hpp"
 
-#include <limits>
-
 namespace mpsim::sim {
 
 namespace {
-constexpr int kUnbounded = std::numeric_limits<int>::max();
-}
+// The controller keeps at most two groups' loads outstanding (the buffer halves); stores may
+// queue up behind a slow channel, and a full queue stalls the controller, as a real DMA's would.
+constexpr int kLoadQueue = 4;
+constexpr int kStoreQueue = 1 << 12;
+}  // namespace
 
 Dma::Dma(sc_core::sc_module_name name)
     : sc_core::sc_module(name),
@@ -14,10 +15,10 @@ Dma::Dma(sc_core::sc_module_name name)
       to_sram_a("to_sram_a"),
       to_sram_b("to_sram_b"),
       to_sram_c("to_sram_c"),
-      load_requests("load_requests", kUnbounded),
-      store_requests("store_requests", kUnbounded),
-      load_done("load_done", kUnbounded),
-      store_done("store_done", kUnbounded) {
+      load_requests("load_requests", kLoadQueue),
+      store_requests("store_requests", kStoreQueue),
+      load_done("load_done", kLoadQueue),
+      store_done("store_done", kStoreQueue) {
   SC_HAS_PROCESS(Dma);
   SC_THREAD(load_engine);
   SC_THREAD(store_engine);

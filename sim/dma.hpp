@@ -42,7 +42,7 @@ class Dma : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Dma> to_dram;
   tlm_utils::simple_initiator_socket<Dma> to_sram_a, to_sram_b, to_sram_c;
 
-  // Unbounded request FIFOs (the controller bounds what it issues: buffer halves).
+  // Request and completion queues (depths in dma.cpp).
   sc_core::sc_fifo<DmaLoad> load_requests;
   sc_core::sc_fifo<DmaStore> store_requests;
   sc_core::sc_fifo<std::int64_t> load_done, store_done;

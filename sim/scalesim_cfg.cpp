@@ -26,6 +26,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "sim/config_reader.hpp"
 #include "sim/hw_config.hpp"
@@ -62,7 +63,7 @@ HwConfig load_scalesim_cfg(const std::string& path) {
   };
 
   // Section and key names as SCALE-Sim spells them; matched case-insensitively.
-  const std::map<std::string, std::initializer_list<std::string_view>> known = {
+  const std::map<std::string, std::vector<std::string_view>> known = {
       {"general", {"run_name"}},
       {"architecture_presets",
        {"ArrayHeight", "ArrayWidth", "IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "IfmapOffset",

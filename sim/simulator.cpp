@@ -135,7 +135,10 @@ SimResult simulate(const Workload& workload, const HwConfig& hw, const EnergyTab
   job.seed = options.seed;
   top.controller.start(job);
   sc_core::sc_start();  // runs until every process waits: the job is done
-  if (!top.controller.finished()) throw std::logic_error("sim: the SystemC run stopped before the job finished");
+  if (!top.controller.finished()) {
+    throw std::logic_error("sim: the SystemC run stopped at " + sc_core::sc_time_stamp().to_string() +
+                           " before the job finished");
+  }
 
   SimResult result;
   result.hw_name = hw.name;

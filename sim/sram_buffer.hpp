@@ -19,7 +19,9 @@ class SramBuffer : public sc_core::sc_module {
   tlm_utils::simple_target_socket<SramBuffer> socket;
 
   explicit SramBuffer(sc_core::sc_module_name name);
-  void configure(const SramConfig& cfg);
+  // unlimited: no interface limit at all (SCALE-Sim's InterfaceBandwidth CALC), the fill port
+  // included.
+  void configure(const SramConfig& cfg, bool unlimited);
 
   std::int64_t dma_read_bytes() const { return read_bytes_; }
   std::int64_t dma_write_bytes() const { return write_bytes_; }
@@ -28,6 +30,7 @@ class SramBuffer : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   double bytes_per_cycle_ = 1.0;
+  bool unlimited_ = false;
   sc_core::sc_time busy_until_ = sc_core::SC_ZERO_TIME;
   std::int64_t read_bytes_ = 0, write_bytes_ = 0;
 };
