@@ -18,12 +18,15 @@ namespace mpsim::sim {
 class ArrayEngine {
  public:
   virtual ~ArrayEngine() = default;
-  // Called from a SystemC thread. begin_op returns when the array is configured for the op.
+  // Called from SystemC threads. prepare: once per job, before its first op is timed (the rtl
+  // engine's reset). begin_op returns when the array is configured for the op.
+  virtual void prepare() {}
   virtual void begin_op(const GemmOp& op, const OpPlan& plan, std::uint64_t seed) = 0;
   // Streams group g; returns when the array can accept the next group's first operands.
   virtual void run_group(std::int64_t g) = 0;
-  // The time at which group g's results are all out of the array (after run_group(g)).
-  virtual sc_core::sc_time group_done_at(std::int64_t g) = 0;
+  // Returns when group g's results are all out of the array (called after run_group(g), from
+  // the DMA's store engine, so the controller streams on meanwhile).
+  virtual void wait_group_done(std::int64_t g) = 0;
   // Returns when the op's last results are out.
   virtual void end_op() = 0;
   // rtl engine: output elements compared with model/'s dot() and how many differed.

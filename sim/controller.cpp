@@ -23,6 +23,7 @@ void Controller::run() {
   for (;;) {
     while (!pending_) wait(start_event_);  // one job per sc_start()
     pending_ = false;
+    job_.engine->prepare();
     for (std::size_t n = 0; n < job_.ops->size(); ++n) {
       run_op((*job_.ops)[n], (*job_.plans)[n], timings_[n]);
     }
@@ -53,7 +54,8 @@ void Controller::run_op(const GemmOp& op, const OpPlan& plan, OpTiming& t) {
     issue_loads(g + 1);  // group g's half is free once its operands have streamed in
     const TileGroup& group = plan.groups[static_cast<std::size_t>(g)];
     if (group.store_c > 0) {
-      dma->store_requests.write({g, group.store_c, job_.engine->group_done_at(g)});
+      ArrayEngine* engine = job_.engine;
+      dma->store_requests.write({g, group.store_c, [engine, g] { engine->wait_group_done(g); }});
       ++stores;
       if (!job_.double_buffered_c) {
         dma->store_done.read();

@@ -66,7 +66,7 @@ void Dma::load_engine() {
 void Dma::store_engine() {
   for (;;) {
     const DmaStore job = store_requests.read();  // blocks until a group has results to store
-    if (job.ready_at > sc_core::sc_time_stamp()) wait(job.ready_at - sc_core::sc_time_stamp());
+    job.ready();
     wait(transfer(tlm::TLM_WRITE_COMMAND, to_sram_c, job.bytes));
     store_done.write(job.group);
   }

@@ -7,13 +7,14 @@
 // Requests come in through FIFOs in issue order and complete in that order:
 //   load_requests  -> load_done   (the group index)
 //   store_requests -> store_done
-// A store first waits until its results exist (`ready_at`, from the array engine).
+// A store first waits until its results exist (`ready`, from the array engine).
 #pragma once
 
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 
 namespace mpsim::sim {
@@ -25,8 +26,8 @@ struct DmaLoad {
 
 struct DmaStore {
   std::int64_t group = 0;
-  std::int64_t bytes = 0;  // out of buffer C
-  sc_core::sc_time ready_at;
+  std::int64_t bytes = 0;       // out of buffer C
+  std::function<void()> ready;  // blocks (in the store engine) until the results exist
 };
 
 // sc_fifo prints its contents on request (sc_fifo::print); these say what a request is.
@@ -34,7 +35,7 @@ inline std::ostream& operator<<(std::ostream& os, const DmaLoad& l) {
   return os << "load group " << l.group << ": A " << l.a << " B " << l.b << " C " << l.c << " bytes";
 }
 inline std::ostream& operator<<(std::ostream& os, const DmaStore& s) {
-  return os << "store group " << s.group << ": " << s.bytes << " bytes at " << s.ready_at;
+  return os << "store group " << s.group << ": " << s.bytes << " bytes";
 }
 
 class Dma : public sc_core::sc_module {

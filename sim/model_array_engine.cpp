@@ -21,6 +21,11 @@ void ModelArrayEngine::run_group(std::int64_t g) {
   last_done_ = done_at_[static_cast<std::size_t>(g)];
 }
 
+void ModelArrayEngine::wait_group_done(std::int64_t g) {
+  const sc_core::sc_time at = done_at_[static_cast<std::size_t>(g)];
+  if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+}
+
 void ModelArrayEngine::end_op() {
   if (last_done_ > sc_core::sc_time_stamp()) wait(last_done_ - sc_core::sc_time_stamp());
 }

@@ -17,7 +17,7 @@ class ModelArrayEngine : public sc_core::sc_module, public ArrayEngine {
 
   void begin_op(const GemmOp& op, const OpPlan& plan, std::uint64_t seed) override;
   void run_group(std::int64_t g) override;
-  sc_core::sc_time group_done_at(std::int64_t g) override { return done_at_[static_cast<std::size_t>(g)]; }
+  void wait_group_done(std::int64_t g) override;
   void end_op() override;
 
  private:

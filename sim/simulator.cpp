@@ -119,6 +119,14 @@ SimResult simulate(const Workload& workload, const HwConfig& hw, const EnergyTab
   for (const GemmOp& op : workload.ops) {
     check_op(op, hw, energy, options);
     plans.push_back(plan_op(op, hw, timing));
+    if (options.engine == Engine::rtl) {
+      for (const TileGroup& g : plans.back().groups) {
+        if (g.folds == 0) {
+          throw SimError("the rtl engine cannot run op " + op.name +
+                         ": a fold's operands do not fit the buffers at once; allowed: larger sram capacities");
+        }
+      }
+    }
   }
 
   AcceleratorTop& top = AcceleratorTop::instance();
