@@ -60,7 +60,8 @@ bool BatchIterator::next(std::vector<float>& images, std::vector<std::int32_t>& 
       std::memcpy(dst, src, static_cast<std::size_t>(size) * sizeof(float));
       continue;
     }
-    // Random crop: offset (oy, ox) in [0, 2*pad] of the padded image; flip with probability 1/2.
+    // Random crop: offset (oy, ox) in [-pad, pad] (a 32x32 window of the image zero-padded by
+    // pad on each side, as torchvision's RandomCrop(32, padding=4)); flip with probability 1/2.
     const std::uint32_t r = random_bits(seed_, augment_stream(epoch_), static_cast<std::uint64_t>(pos));
     const int oy = static_cast<int>(r % (2 * kPad + 1)) - kPad;
     const int ox = static_cast<int>((r >> 8) % (2 * kPad + 1)) - kPad;
@@ -74,11 +75,16 @@ bool BatchIterator::next(std::vector<float>& images, std::vector<std::int32_t>& 
           continue;
         }
         const float* srow = src + (std::int64_t{c} * H + sy) * W;
-        for (int x = 0; x < W; ++x) {
-          const int xx = flip ? W - 1 - x : x;
-          const int sx = xx + ox;
-          row[x] = (sx >= 0 && sx < W) ? srow[sx] : 0.0f;
-        }
+        // Output x reads source x + ox (flipped: W - 1 - x + ox): one contiguous run of valid
+        // x, [lo, hi), with zero padding around it.
+        const int lo = flip ? std::max(0, ox) : std::max(0, -ox);
+        const int hi = flip ? std::min(W, W + ox) : std::min(W, W - ox);
+        std::fill(row, row + lo, 0.0f);
+        std::fill(row + hi, row + W, 0.0f);
+        if (!flip)
+          std::memcpy(row + lo, srow + lo + ox, static_cast<std::size_t>(hi - lo) * sizeof(float));
+        else
+          for (int x = lo; x < hi; ++x) row[x] = srow[W - 1 - x + ox];
       }
   }
   position_ += n;
