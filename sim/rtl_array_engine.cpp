@@ -119,8 +119,8 @@ void RtlArrayEngine::end_op() {
 bool RtlArrayEngine::busy() const { return !reset_done_ || cfg_pending_ || feed_fold_ < feed_end_ || out_fold_ < feed_fold_; }
 
 void RtlArrayEngine::check_fold(std::int64_t fold) {
-  const std::int64_t col_folds = plan_->map.col_folds;
-  const std::int64_t i0 = fold / col_folds * kRows, j0 = fold % col_folds * kCols;
+  const OpPlan::Coords at = plan_->fold_coords(fold);
+  const std::int64_t i0 = at.i * kRows, j0 = at.j * kCols;
   const MacFormats f{kPresets[fmt_a_].format, kPresets[fmt_b_].format, formats::fp32};
   for (std::int64_t r = 0; r < kRows && i0 + r < m_; ++r) {
     for (std::int64_t c = 0; c < kCols && j0 + c < n_; ++c) {
@@ -153,8 +153,8 @@ void RtlArrayEngine::clocked() {
     cfg_depth_m1_ = static_cast<std::uint32_t>(k_ - 1);
     in_valid_ = feeding;
     if (feeding) {
-      const std::int64_t col_folds = plan_->map.col_folds;
-      const std::int64_t i0 = feed_fold_ / col_folds * kRows, j0 = feed_fold_ % col_folds * kCols;
+      const OpPlan::Coords at = plan_->fold_coords(feed_fold_);
+      const std::int64_t i0 = at.i * kRows, j0 = at.j * kCols;
       sc_dt::sc_bv<kRows * kInW> a;
       sc_dt::sc_bv<kCols * kInW> b;
       for (int r = 0; r < kRows; ++r) {

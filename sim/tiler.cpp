@@ -62,6 +62,18 @@ void add_sram(SramTraffic& s, std::int64_t read_elements, std::int64_t write_ele
 
 }  // namespace
 
+OpPlan::Coords OpPlan::fold_coords(std::int64_t n) const {
+  // Blocks along the outer dimension (os: row folds, ws/is: col folds), the last maybe short;
+  // within a block the other dimension is outer.
+  const bool os = dataflow == Dataflow::os;
+  const std::int64_t outer = os ? map.row_folds : map.col_folds, inner = os ? map.col_folds : map.row_folds;
+  const std::int64_t first = n / (block * inner) * block;
+  const std::int64_t size = std::min(block, outer - first);
+  const std::int64_t rem = n - first * inner;
+  const std::int64_t along = first + rem % size, across = rem / size;
+  return os ? Coords{along, across} : Coords{across, along};
+}
+
 std::int64_t OpPlan::array_cycles() const {
   std::int64_t sum = head + drain + adjust;
   for (const TileGroup& g : groups) sum += g.array_cycles;
@@ -131,20 +143,27 @@ OpPlan plan_op(const GemmOp& op, const HwConfig& hw, TimingMode timing) {
     p.b_resident = K * N * bB <= capB;
     const bool b_panel_fits = K * C * bB <= capB;
     p.c_resident = true;  // results leave fold by fold
+    p.block = p.a_resident ? std::max<std::int64_t>(1, capA / (R * K * bA)) : 1;
     const std::int64_t chunks = std::max(p.a_resident ? 1 : ceil_div(R * K * bA, capA),
                                          b_panel_fits ? 1 : ceil_div(K * C * bB, capB));
-    for (std::int64_t i = 0; i < f.row_folds; ++i) {
+    std::int64_t run = 0;
+    for (std::int64_t i0 = 0; i0 < f.row_folds; i0 += p.block) {
+      const std::int64_t i_end = std::min(f.row_folds, i0 + p.block);
       for (std::int64_t j = 0; j < f.col_folds; ++j) {
-        Loads once, streamed;
-        const std::int64_t a_panel = rows_in(i) * K * bA, b_panel = K * cols_in(j) * bB;
-        (p.a_resident ? once.a : streamed.a) = p.a_resident ? (j == 0 ? a_panel : 0) : a_panel;
-        if (p.b_resident) once.b = i == 0 ? b_panel : 0;
-        else (b_panel_fits ? once.b : streamed.b) = b_panel;
-        build.fold(i * f.col_folds + j, chunks, p.interval, once, streamed, rows_in(i) * cols_in(j) * bC);
+        for (std::int64_t i = i0; i < i_end; ++i) {
+          Loads once, streamed;
+          const std::int64_t a_panel = rows_in(i) * K * bA, b_panel = K * cols_in(j) * bB;
+          if (p.a_resident) once.a = j == 0 ? a_panel : 0;
+          else streamed.a = a_panel;
+          if (p.b_resident) once.b = i0 == 0 && i == i0 ? b_panel : 0;
+          else if (b_panel_fits) once.b = i == i0 ? b_panel : 0;
+          else streamed.b = b_panel;
+          build.fold(run++, chunks, p.interval, once, streamed, rows_in(i) * cols_in(j) * bC);
+        }
       }
     }
     p.dram_read_a = M * K * bA * (p.a_resident ? 1 : f.col_folds);
-    p.dram_read_b = K * N * bB * (p.b_resident ? 1 : f.row_folds);
+    p.dram_read_b = K * N * bB * (p.b_resident ? 1 : b_panel_fits ? ceil_div(f.row_folds, p.block) : f.row_folds);
     p.dram_write_c = M * N * bC;
     add_sram(p.sram_a, M * K * f.col_folds, p.dram_read_a / bA, bA);
     add_sram(p.sram_b, K * N * f.row_folds, p.dram_read_b / bB, bB);
@@ -155,31 +174,39 @@ OpPlan plan_op(const GemmOp& op, const HwConfig& hw, TimingMode timing) {
     const std::int64_t bS = ws ? bB : bA, bU = ws ? bA : bB, capU = ws ? capA : capB;
     const std::int64_t u_total = M * K * (ws ? bA : 0) + K * N * (ws ? 0 : bB);
     const bool u_resident = u_total <= capU;
+    const bool u_slice_fits = T * R * L * bU <= capU;
     const bool o_resident = T * C * bAcc <= capC;
     (ws ? p.a_resident : p.b_resident) = u_resident;
     (ws ? p.b_resident : p.a_resident) = true;  // each stationary block is read once
     p.c_resident = o_resident;
-    const std::int64_t chunks = std::max(u_resident ? 1 : ceil_div(T * R * L * bU, capU),
+    p.block = o_resident ? std::max<std::int64_t>(1, capC / (T * C * bAcc)) : 1;
+    const std::int64_t chunks = std::max(u_slice_fits ? 1 : ceil_div(T * R * L * bU, capU),
                                          o_resident ? 1 : ceil_div(T * C * bAcc, capC));
     const std::int64_t last_i = f.row_folds - 1;
-    for (std::int64_t j = 0; j < f.col_folds; ++j) {
+    std::int64_t run = 0;
+    for (std::int64_t j0 = 0; j0 < f.col_folds; j0 += p.block) {
+      const std::int64_t j_end = std::min(f.col_folds, j0 + p.block);
       for (std::int64_t i = 0; i < f.row_folds; ++i) {
-        Loads once, streamed;
-        const std::int64_t s_block = k_in(i) * cols_in(j) * bS, u_slice = T * k_in(i) * bU;
-        (ws ? once.b : once.a) = s_block;
-        if (u_resident) (ws ? once.a : once.b) = j == 0 ? u_slice : 0;
-        else (ws ? streamed.a : streamed.b) = u_slice;
-        std::int64_t store = 0;
-        if (o_resident) {
-          store = i == last_i ? T * cols_in(j) * bC : 0;
-        } else {
-          streamed.c = i > 0 ? T * cols_in(j) * bAcc : 0;
-          store = T * cols_in(j) * (i == last_i ? bC : bAcc);
+        for (std::int64_t j = j0; j < j_end; ++j) {
+          Loads once, streamed;
+          const std::int64_t s_block = k_in(i) * cols_in(j) * bS, u_slice = T * k_in(i) * bU;
+          (ws ? once.b : once.a) = s_block;
+          std::int64_t& u_once = ws ? once.a : once.b;
+          if (u_resident) u_once = j0 == 0 && j == j0 ? u_slice : 0;
+          else if (u_slice_fits) u_once = j == j0 ? u_slice : 0;
+          else (ws ? streamed.a : streamed.b) = u_slice;
+          std::int64_t store = 0;
+          if (o_resident) {
+            store = i == last_i ? T * cols_in(j) * bC : 0;
+          } else {
+            streamed.c = i > 0 ? T * cols_in(j) * bAcc : 0;
+            store = T * cols_in(j) * (i == last_i ? bC : bAcc);
+          }
+          build.fold(run++, chunks, p.interval, once, streamed, store);
         }
-        build.fold(j * f.row_folds + i, chunks, p.interval, once, streamed, store);
       }
     }
-    const std::int64_t u_reads = u_resident ? 1 : f.col_folds;
+    const std::int64_t u_reads = u_resident ? 1 : u_slice_fits ? ceil_div(f.col_folds, p.block) : f.col_folds;
     const std::int64_t spills = o_resident ? 0 : f.row_folds - 1;
     if (ws) {
       p.dram_read_a = M * K * bA * u_reads;

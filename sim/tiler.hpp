@@ -5,16 +5,19 @@
 // Loop order and what stays on chip (Sr, Sc, T as in sim/timing_formulas.hpp; "fits" means
 // the bytes fit one tile's share of the buffer, half of it when double buffered):
 //
-//   os  for each row fold i (R rows of M), for each col fold j (C cols of N): stream K.
-//       A panel i (R x K) is loaded once per i if it fits, else streamed again for every j.
-//       B (K x N) is loaded once if all of it fits, else B panel j (K x C) for every fold.
+//   os  for each block of row folds (as many A panels of R x K as fit buffer A: `block`), for
+//       each col fold j (C cols of N), for each row fold i of the block: stream K.
+//       A is loaded once (panel by panel) if one panel fits, else streamed again for every j.
+//       B (K x N) is loaded once if all of it fits; else B panel j (K x C) once per block if it
+//       fits (reused by the block's row folds), else streamed for every fold.
 //       C leaves once: R x C results per fold.
-//   ws  for each col fold j (C cols of N), for each row fold i (R x lanes k-values): preload B
+//   ws  for each block of col folds (as many C blocks of M x C accumulators as fit buffer C),
+//       for each row fold i (R x lanes k-values), for each col fold j of the block: preload B
 //       block (i, j), stream all M rows of A's k-slice i.
-//       B is read once (block by block). A (M x K) is loaded once if it fits, else its slice i
-//       is streamed again for every j. The partial sums of C block j (M x C, accumulator
-//       format) stay in buffer C across i if they fit; else they spill: written after every i
-//       but the last and read back before every i but the first.
+//       B is read once (block by block). A (M x K) is loaded once if it fits; else its k-slice
+//       i (M x R) once per block if it fits, else streamed for every fold. The partial sums of
+//       C stay in buffer C across i when one C block fits; else they spill: written after every
+//       i but the last and read back before every i but the first.
 //   is  as ws with A and B swapped: preload A^T block (i, j) (k-slice i of M-block j), stream
 //       B's k-slice i (all N columns); C block j is C rows of M x N.
 //
@@ -56,6 +59,14 @@ struct OpPlan {
   // reported total (scalesim: -1, the index of the last demand row).
   std::int64_t head = 0, drain = 0, adjust = 0;
   std::vector<TileGroup> groups;
+
+  // Folds per block (os: row folds sharing a B panel; ws/is: col folds sharing a U slice).
+  // Folds run in block order; fold_coords maps the n-th fold run to its (row, col) fold.
+  std::int64_t block = 1;
+  struct Coords {
+    std::int64_t i = 0, j = 0;
+  };
+  Coords fold_coords(std::int64_t n) const;
 
   bool a_resident = false, b_resident = false, c_resident = false;  // what fit on chip
   std::int64_t dram_read_a = 0, dram_read_b = 0, dram_read_c = 0, dram_write_c = 0;

@@ -52,10 +52,11 @@ TEST_CASE("sim traffic: DRAM bytes grow as documented when operands do not fit",
   // os, 8x8, buffers of 2 KiB (1 KiB per tile, double buffered), fp32: an A panel 8 x K = 32 K
   // bytes fits for K <= 32, all of B (K x N x 4) only when small.
   const HwConfig hw = make_hw(8, 8, Dataflow::os, TimingMode::mpsim, 2, 10.0);
-  SECTION("os: B does not fit, A panels do: B is read once per row fold") {
+  SECTION("os: B does not fit, A panels do: B is read once per block of row folds") {
     const SimResult r = run({make_op("g", 40, 24, 16)}, hw);  // A panel 512 B, B 1536 B
     CHECK(tensor(r.ops[0], "g.A").read_bytes == 40 * 16 * 4);
-    CHECK(tensor(r.ops[0], "g.B").read_bytes == 16 * 24 * 4 * cdiv(40, 8));
+    // A block holds 1024 / 512 = 2 panels: 5 row folds make 3 blocks, each reading all of B.
+    CHECK(tensor(r.ops[0], "g.B").read_bytes == 16 * 24 * 4 * cdiv(cdiv(40, 8), 1024 / 512));
   }
   SECTION("os: neither fits: A is read again for every column fold, B for every row fold") {
     const SimResult r = run({make_op("g", 40, 24, 64)}, hw);  // A panel 2 KiB > 1 KiB
@@ -76,6 +77,17 @@ TEST_CASE("sim traffic: DRAM bytes grow as documented when operands do not fit",
     // A (40 x 24 x 4 = 3840 B) does not fit: its k-slices are streamed again for every column fold.
     CHECK(tensor(s, "g.A").read_bytes == 40 * 24 * 4 * cdiv(16, 8));
     CHECK(tensor(s, "g.B").read_bytes == 24 * 16 * 4);
+  }
+  SECTION("ws: A's k-slices are shared by a block of col folds whose C blocks fit together") {
+    HwConfig ws = hw;
+    ws.array.dataflow = Dataflow::ws;
+    // C block: M x 8 x 4 = 256 B, so 1024 / 256 = 4 col folds per block; N = 48: 6 col folds,
+    // 2 blocks. A (8 x 48 x 4 = 1536 B) does not fit whole; a k-slice (8 x 8 x 4) does.
+    const SimResult r = run({make_op("g", 8, 48, 48)}, ws);
+    const OpStats& s = r.ops[0];
+    CHECK(tensor(s, "g.A").read_bytes == 8 * 48 * 4 * cdiv(cdiv(48, 8), 4));
+    CHECK(tensor(s, "g.C").write_bytes == 8 * 48 * 4);
+    CHECK(s.dram.size() == 3);  // no spill
   }
 }
 
