@@ -39,6 +39,7 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	$(BUILD)/bench/bench_quantize
 	$(BUILD)/bench/bench_kernels_cpu
+	$(BUILD)/bench/bench_sim
 	if [ -x $(BUILD)/bench/bench_kernels_gpu ]; then $(BUILD)/bench/bench_kernels_gpu; fi
 
 # RTL (rtl/README.md): Verilator lint of every top and configuration, yosys cell counts,

@@ -12,7 +12,6 @@
 //   timing. `same` pads as torchvision's ResNets do.
 // - operand formats of a topology: one byte per word (e4m3 A, B, C, fp32 accumulation) with a
 //   SCALE-Sim .cfg, as SCALE-Sim counts; fp32 throughout with an mpsim YAML.
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -31,8 +30,6 @@
 
 namespace mpsim::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct SimulateOptions {
   std::string hw_path, workload_path, energy_path, out_dir;
@@ -156,8 +153,9 @@ void run_simulate(const SimulateOptions& o) {
       for (OutputFile& f : scalesim_reports(result, workload, hw)) files.push_back(std::move(f));
     }
     write_output_files(o.out_dir, files);
-    fmt::print("{:<10} {}\n", "wrote", (fs::path(o.out_dir) / "{ops.csv,summary.json}").string() +
-                                           (scalesim_report ? " and SCALE-Sim's three reports" : ""));
+    std::string names;
+    for (const OutputFile& f : files) names += (names.empty() ? "" : ", ") + f.name;
+    fmt::print("{:<10} {}: {}\n", "wrote", o.out_dir, names);
   }
 }
 
