@@ -7,6 +7,7 @@
 
 #include "host/cli/commands.hpp"
 #include "host/config/policy_config.hpp"
+#include "model/format_names.hpp"
 
 namespace mpsim::cli {
 namespace {
@@ -40,6 +41,7 @@ void run(const std::string& only) {
     first = false;
     print_policy(d);
   }
+  fmt::print("\nA format is {} (see mpsim formats).\n", allowed_format_names());
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 namespace mpsim::host {
 namespace {
 
-constexpr const char* kFormat = "format (fp32, fp16, bf16, e4m3, e5m2, hfp8_lo, ..., eXmY[_bN][_none])";
+constexpr const char* kFormat = "format";  // mpsim policies explains format names once, below the table
 constexpr const char* kRounding = "nearest|away|zero|stochastic";
 constexpr const char* kOverflow = "saturate|inf";
 
