@@ -111,6 +111,24 @@ void maxpool_forward(MaxPool2d& l, const Tensor& x, Tensor& y) {
   l.argmax.resize(static_cast<std::size_t>(y.numel()));
   const float* in = x.data();
   float* out = y.data();
+  if (l.kernel == 2 && l.stride == 2) {
+    // The common 2x2/2 window unrolled (the general loop's branches cost 5% of a LeNet-5 step);
+    // same rule: first maximum in (a, b) order, NaN wins.
+#pragma omp parallel for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl)
+      for (std::int64_t i = 0; i < oh; ++i)
+        for (std::int64_t j = 0; j < ow; ++j) {
+          const std::int64_t s0 = (pl * h + 2 * i) * w + 2 * j;
+          const std::int64_t src[4] = {s0, s0 + 1, s0 + w, s0 + w + 1};
+          std::int64_t best = src[0];
+          for (int k = 1; k < 4; ++k)
+            if (in[src[k]] > in[best] || (in[src[k]] != in[src[k]] && in[best] == in[best])) best = src[k];
+          const std::int64_t dst = (pl * oh + i) * ow + j;
+          out[dst] = in[best];
+          l.argmax[static_cast<std::size_t>(dst)] = best;
+        }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (std::int64_t pl = 0; pl < planes; ++pl)
     for (std::int64_t i = 0; i < oh; ++i)
@@ -120,7 +138,7 @@ void maxpool_forward(MaxPool2d& l, const Tensor& x, Tensor& y) {
         for (std::int64_t a = 0; a < l.kernel; ++a)
           for (std::int64_t b = 0; b < l.kernel; ++b) {
             const std::int64_t src = (pl * h + i * l.stride + a) * w + j * l.stride + b;
-            if (best < 0 || in[src] > best_v || in[src] != in[src]) best = src, best_v = in[src];
+            if (best < 0 || in[src] > best_v || (in[src] != in[src] && best_v == best_v)) best = src, best_v = in[src];
           }
         const std::int64_t dst = (pl * oh + i) * ow + j;
         out[dst] = best_v;

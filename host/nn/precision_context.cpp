@@ -52,14 +52,18 @@ void PrecisionContext::store(TensorId id, Tensor& t) { store(id, t, t); }
 
 void PrecisionContext::store(TensorId id, const Tensor& src, Tensor& dst) {
   const TensorPrecision& p = assignment_[id];
-  // amax of the values as rounded: what overflows is x (times the loss scale for gradients).
-  const float amax = backend_.amax(src);
   kernels::QuantizeCounts counts;
   if (p.keep_fp32) {
+    // Not rounded, so nothing can overflow; its amax is not measured either (a pass over every
+    // tensor is 6% of an fp32 LeNet-5 step) and reads 0 in the statistics.
     if (src.data() != dst.data()) backend_.copy(src, dst);
     dst.set_format(formats::fp32);
-    counts.nan = std::isnan(amax) ? 1 : 0;
-  } else {
+    record(id, 0, counts, 0.0f);  // no element was rounded
+    return;
+  }
+  // amax of the values as rounded: what overflows is x (times the loss scale for gradients).
+  const float amax = backend_.amax(src);
+  {
     kernels::QuantizeSpec spec{p.format, p.rounding, p.overflow, p.scale, seed_,
                                static_cast<std::uint32_t>(observed_.step)};
     Tensor in = keyed_view(const_cast<Tensor&>(src), id);

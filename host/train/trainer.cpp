@@ -3,6 +3,8 @@
 // let the policy react. Then evaluate, record and checkpoint.
 #include "host/train/trainer.hpp"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -74,6 +76,10 @@ void accumulate_tensor_stats(const StepObservation& o, std::vector<TensorEpochSt
 
 TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, kernels::Backend& backend,
                   const TrainOptions& options) {
+  // Eigen allocates its GEMM workspace per call; above glibc's mmap threshold every call would map
+  // and fault in fresh pages (a tenth of a LeNet-5 step). Keep such blocks on the heap.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Session s(config, data.train, backend);
   RunState state;
   const std::string checkpoint_path = options.out_dir.empty() ? "" : options.out_dir + "/checkpoint.bin";

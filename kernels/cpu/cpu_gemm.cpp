@@ -1,6 +1,7 @@
 // GEMMs on the CPU.
 //
-// gemm_fast: Eigen's sgemm on the stored fp32 values (multi-threaded through OpenMP).
+// gemm_fast: Eigen's sgemm on the stored fp32 values, split into shape-fixed pieces run in
+// parallel (so the result does not depend on the thread count).
 //
 // gemm_exact: the array's arithmetic, every output accumulated in ascending k with one rounding
 // per MAC. Three paths, each equal to model/'s mac() chain bit for bit (tests/kernels/):
@@ -24,12 +25,6 @@ namespace {
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMatrix>;
 using Map = Eigen::Map<RowMatrix>;
-
-template <typename A, typename B>
-void eigen_product(const A& a, const B& b, Map& c, bool accumulate) {
-  if (accumulate) c.noalias() += a * b;
-  else c.noalias() = a * b;
-}
 
 // op(X) of a [rows, cols] row-major matrix, packed row-major, each value replaced by the value
 // model/ decodes from its code (so -0 becomes +0 in fnuz formats). Throws when a value does not
@@ -128,19 +123,68 @@ __attribute__((target_clones("arch=haswell", "default"))) void tile_narrow(const
 
 }  // namespace
 
+// gemm_fast splits the work itself, in pieces that depend on the shape only, and runs Eigen on one
+// thread per piece: Eigen's own threading chooses its k-blocking from the thread count, so its
+// sums (and a training run) would change with --threads. Tall products split into row blocks of
+// C; short, deep ones (backward-weight, K = batch x positions) into K chunks whose partial
+// products are added in chunk order.
+namespace {
+constexpr std::int64_t kRowBlock = 1024, kDepthChunk = 4096;
+
+template <typename A, typename B, typename C>
+void product(const A& a, const B& b, C&& c, bool accumulate) {
+  if (accumulate) c.noalias() += a * b;
+  else c.noalias() = a * b;
+}
+
+// C (+)= op(A)[rows i0.., cols k0..] op(B)[rows k0.., cols j..] for one piece.
+void piece(const ConstMap& ma, const ConstMap& mb, Map& mc, const GemmSpec& spec, std::int64_t i0, std::int64_t rows,
+           std::int64_t k0, std::int64_t depth, float* out, std::int64_t ldo, bool accumulate) {
+  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> c(out, rows, mc.cols(), Eigen::OuterStride<>(ldo));
+  if (spec.trans_a && spec.trans_b)
+    product(ma.block(k0, i0, depth, rows).transpose(), mb.block(0, k0, mb.rows(), depth).transpose(), c, accumulate);
+  else if (spec.trans_a)
+    product(ma.block(k0, i0, depth, rows).transpose(), mb.block(k0, 0, depth, mb.cols()), c, accumulate);
+  else if (spec.trans_b)
+    product(ma.block(i0, k0, rows, depth), mb.block(0, k0, mb.rows(), depth).transpose(), c, accumulate);
+  else
+    product(ma.block(i0, k0, rows, depth), mb.block(k0, 0, depth, mb.cols()), c, accumulate);
+}
+}  // namespace
+
 GemmPath CpuBackend::gemm_fast(const GemmSpec& spec, const Tensor& a, const Tensor& b, Tensor& c) {
   const GemmDims d = check_gemm("gemm_fast", spec, a, b, c);
-  Eigen::setNbThreads(threads_);
+  Eigen::setNbThreads(1);
   const std::int64_t a_rows = spec.trans_a ? d.k : d.m, a_cols = spec.trans_a ? d.m : d.k;
   const std::int64_t b_rows = spec.trans_b ? d.n : d.k, b_cols = spec.trans_b ? d.k : d.n;
   for (std::int64_t batch = 0; batch < d.batch; ++batch) {
     ConstMap ma(a.data() + batch * a_rows * a_cols, a_rows, a_cols);
     ConstMap mb(b.data() + batch * b_rows * b_cols, b_rows, b_cols);
     Map mc(c.data() + batch * d.m * d.n, d.m, d.n);
-    if (spec.trans_a && spec.trans_b) eigen_product(ma.transpose(), mb.transpose(), mc, spec.accumulate);
-    else if (spec.trans_a) eigen_product(ma.transpose(), mb, mc, spec.accumulate);
-    else if (spec.trans_b) eigen_product(ma, mb.transpose(), mc, spec.accumulate);
-    else eigen_product(ma, mb, mc, spec.accumulate);
+    if (d.m >= 2 * kRowBlock) {
+      const std::int64_t blocks = (d.m + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(threads_) schedule(static)
+      for (std::int64_t i = 0; i < blocks; ++i) {
+        const std::int64_t i0 = i * kRowBlock, rows = std::min(kRowBlock, d.m - i0);
+        piece(ma, mb, mc, spec, i0, rows, 0, d.k, mc.data() + i0 * d.n, d.n, spec.accumulate);
+      }
+    } else if (d.k >= 2 * kDepthChunk) {
+      const std::int64_t chunks = (d.k + kDepthChunk - 1) / kDepthChunk;
+      std::vector<float> partial(static_cast<std::size_t>(chunks * d.m * d.n));
+#pragma omp parallel for num_threads(threads_) schedule(static)
+      for (std::int64_t j = 0; j < chunks; ++j) {
+        const std::int64_t k0 = j * kDepthChunk, depth = std::min(kDepthChunk, d.k - k0);
+        piece(ma, mb, mc, spec, 0, d.m, k0, depth, partial.data() + j * d.m * d.n, d.n, false);
+      }
+      float* out = mc.data();
+      for (std::int64_t e = 0; e < d.m * d.n; ++e) {
+        float sum = spec.accumulate ? out[e] : 0.0f;
+        for (std::int64_t j = 0; j < chunks; ++j) sum += partial[static_cast<std::size_t>(j * d.m * d.n + e)];
+        out[e] = sum;
+      }
+    } else {
+      piece(ma, mb, mc, spec, 0, d.m, 0, d.k, mc.data(), d.n, spec.accumulate);
+    }
   }
   traffic_.read("gemm_fast", a);
   traffic_.read("gemm_fast", b);
