@@ -175,6 +175,8 @@ TEST_CASE("mpsim simulate reads a JSON-lines workload", "[host][cli][sim]") {
 TEST_CASE("mpsim simulate --report scalesim writes SCALE-Sim's three reports", "[host][cli][sim]") {
   const Scratch s;
   const fs::path out = s.dir / "o";
+  fs::create_directories(out);
+  std::ofstream(out / "ops.csv") << "results of an earlier run\n";  // replaced, not appended to
   const Run r = run_mpsim("simulate --hw " + kScalesimCfg + " --workload " + kTinyConv + " --report scalesim --out " +
                           out.string());
   INFO(r.err);
@@ -200,6 +202,14 @@ TEST_CASE("mpsim simulate --report scalesim writes SCALE-Sim's three reports", "
   // conv1 under SCALE-Sim's conventions on 32x32 os: M = 14 x 14 = 196, N = 8, K = 27;
   // ceil(196 / 32) = 7 folds of 27 + 32 + 32 - 2 = 89 cycles, reported as 7 x 89 - 1 = 622.
   CHECK(ops[0].at("scalesim_cycles") == "622");
+  // A .cfg means scalesim timing, SCALE-Sim's ceil output size and one byte per word: conv2
+  // (14x14, 3x3, stride 2) has ceil((14 - 3 + 2) / 2) = 7, so 49 positions (valid would give 36).
+  CHECK(ops[1].at("M") == "49");
+  const auto summary = nlohmann::json::parse(slurp(out / "summary.json"));
+  CHECK(summary["run"]["timing"] == "scalesim");
+  CHECK(summary["run"]["conv_output"] == "scalesim");
+  CHECK(summary["run"]["formats"] == "A=e4m3,B=e4m3,C=e4m3,acc=fp32");
+  CHECK(listing(out).size() == 5);  // ops.csv, summary.json, three reports; no temporaries
   CHECK(compute[1].rfind("0, " + ops[0].at("total_cycles") + ", " + ops[0].at("stall_memory_cycles") + ", ", 0) == 0);
   // Mapping efficiency: 196 x 8 used of 7 folds x 32 x 32 PEs = 21.875 %; SCALE-Sim's compute
   // utilization is that times T / fold cycles = 21.875 x 27 / 89.
