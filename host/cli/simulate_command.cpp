@@ -122,11 +122,12 @@ void run_simulate(const SimulateOptions& o) {
                      : sim::OperandFormats{};
     t.formats = resolve_operand_formats(overrides, defaults);
     workload = read_input([&] { return sim::read_scalesim_topology_file(o.workload_path, t); });
+    apply_operand_formats(overrides, workload);  // the role keys; positions are already in t.formats
     info.topology = true;
     info.conv_output = sim::conv_output_name(t.conv_output);
     info.training = t.training;
     info.batch = t.batch;
-    info.formats = operand_formats_text(t.formats);
+    info.formats = operand_formats_text(t.formats, overrides);
   } else {
     workload = read_input([&] { return read_workload_file(o.workload_path); });
     if (!overrides.empty()) {
@@ -174,7 +175,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--conv-output", o.conv_output,
                   "Topology conv output size: scalesim, valid or same (default: scalesim under scalesim timing, "
                   "valid under mpsim)");
-  cmd->add_option("--formats", o.formats, "Operand formats, e.g. A=e4m3,B=e4m3,C=fp32,acc=fp32");
+  cmd->add_option("--formats", o.formats,
+                  "Operand formats by position and/or tensor role, e.g. A=e4m3,B=e4m3,C=fp32,acc=fp32 or "
+                  "weight=e4m3,activation_grad=e5m2 (a role wins over a position)");
   cmd->add_option("--energy", o.energy_path, "Energy table YAML (default: the hw file's, else Horowitz 45 nm)");
   cmd->add_option("--out", o.out_dir, "Write ops.csv and summary.json to this directory");
   cmd->add_option("--report", o.report, "Also write SCALE-Sim's reports: scalesim");

@@ -157,6 +157,36 @@ TEST_CASE("mpsim simulate --training lowers every layer and --formats sets the b
   }
 }
 
+TEST_CASE("mpsim simulate --formats by tensor role sets that role in every phase", "[host][cli][sim]") {
+  const Scratch s;
+  const std::string base = "simulate --hw " + kEdge + " --workload " + kTinyConv + " --training ";
+  REQUIRE(run_mpsim(base + "--out " + (s.dir / "fp32").string()).status == 0);
+  const Run r = run_mpsim(base + "--formats A=fp16,weight=e4m3 --out " + (s.dir / "w8").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto a = csv_rows(slurp(s.dir / "fp32" / "ops.csv")), b = csv_rows(slurp(s.dir / "w8" / "ops.csv"));
+  REQUIRE(a.size() == 9);
+  REQUIRE(b.size() == 9);
+  const auto bytes = [](const std::map<std::string, std::string>& row, const char* column) {
+    return std::stoll(row.at(column));
+  };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string phase = a[i].at("phase");
+    INFO(a[i].at("name"));
+    // A (never a weight in these phases) went fp32 -> fp16 in every op.
+    CHECK(bytes(a[i], "sram_a_read_bytes") == 2 * bytes(b[i], "sram_a_read_bytes"));
+    if (phase == "bwd_weight") {
+      // B is the output gradient: untouched by the weight key.
+      CHECK(bytes(a[i], "sram_b_read_bytes") == bytes(b[i], "sram_b_read_bytes"));
+    } else {
+      // B is the weight in fwd and bwd_data: fp32 (4 bytes) -> e4m3 (1 byte).
+      CHECK(bytes(a[i], "sram_b_read_bytes") == 4 * bytes(b[i], "sram_b_read_bytes"));
+    }
+  }
+  const auto summary = nlohmann::json::parse(slurp(s.dir / "w8" / "summary.json"));
+  CHECK(summary["run"]["formats"] == "A=fp16,B=fp32,C=fp32,acc=fp32,weight=e4m3");
+}
+
 TEST_CASE("mpsim simulate reads a JSON-lines workload", "[host][cli][sim]") {
   const Scratch s;
   const std::string w = s.write(
@@ -239,9 +269,12 @@ TEST_CASE("mpsim simulate: each bad input is one line, a non-zero exit, and DIR 
       {"simulate " + ok + " --timing fast", "mpsim simulate: --timing: 'fast' is not one of mpsim, scalesim"},
       {"simulate " + ok + " --conv-output wide",
        "mpsim simulate: --conv-output: 'wide' is not one of same, scalesim, valid"},
-      {"simulate " + ok + " --formats X=e4m3", "mpsim simulate: --formats: unknown operand 'X' (allowed: A, B, C, acc)"},
-      {"simulate " + ok + " --formats A", "mpsim simulate: --formats: 'A' is not OPERAND=FORMAT (operands A, B, C, acc, e.g. A=e4m3)"},
-      {"simulate " + ok + " --formats A=e4m3,A=fp16", "mpsim simulate: --formats: operand 'A' given twice"},
+      {"simulate " + ok + " --formats X=e4m3",
+       "mpsim simulate: --formats: unknown key 'X' (allowed: A, B, C, acc, weight, master_weight, activation, activation_grad, weight_grad, optimizer_state, loss_scale)"},
+      {"simulate " + ok + " --formats A",
+       "mpsim simulate: --formats: 'A' is not KEY=FORMAT (keys A, B, C, acc, weight, master_weight, activation, activation_grad, weight_grad, optimizer_state, loss_scale; e.g. A=e4m3)"},
+      {"simulate " + ok + " --formats A=e4m3,A=fp16", "mpsim simulate: --formats: 'A' given twice"},
+      {"simulate " + ok + " --formats weight=e4m3,", "mpsim simulate: --formats: '' is not KEY=FORMAT ..."},
       {"simulate " + ok + " --formats A=e9m9", "mpsim simulate: --formats A: ..."},
       {"simulate " + ok + " --report html", "mpsim simulate: --report: 'html' is not one of scalesim"},
       {"simulate " + ok_in + " --report scalesim", "mpsim simulate: --report scalesim needs --out DIR to write to"},
