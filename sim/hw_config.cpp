@@ -133,6 +133,21 @@ HwConfig load_hw_config(const std::string& path) {
   throw ConfigError(path + ": unknown config type; allowed: .yaml or .yml (mpsim), .cfg (SCALE-Sim)");
 }
 
+std::string verilator_params(const HwConfig& hw) {
+  const std::string where = hw.source_path.empty() ? hw.name : hw.source_path;
+  if (hw.array.dataflow != Dataflow::os) {
+    throw ConfigError(where + ": key 'array.dataflow': rtl/ builds os only (got " + dataflow_name(hw.array.dataflow) + ")");
+  }
+  // AccFmt is the accumulator's code, its index in model/'s kPresets (rtl/README.md "Formats").
+  int acc = -1;
+  for (int c = 0; c < 3; ++c) {
+    if (kPresets[c].format == hw.array.accumulator) acc = c;
+  }
+  if (acc < 0) throw ConfigError(where + ": key 'array.accumulator': rtl/ accumulates in fp32, fp16 or bf16");
+  return "-GNumRows=" + std::to_string(hw.array.rows) + " -GNumCols=" + std::to_string(hw.array.cols) +
+         " -GNumPipeRegs=" + std::to_string(hw.array.mac_latency) + " -GAccFmt=" + std::to_string(acc) + " -GFmtMask=31";
+}
+
 void validate_hw_config(const HwConfig& hw, const std::string& where) {
   const auto fail = [&](const char* key, const std::string& what) {
     throw ConfigError(where + ": key '" + key + "': " + what);

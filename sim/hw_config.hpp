@@ -115,4 +115,10 @@ HwConfig load_hw_config(const std::string& path);
 // overrides); throws ConfigError naming `where`.
 void validate_hw_config(const HwConfig& hw, const std::string& where);
 
+// The Verilator -G parameters that build rtl/'s mpsim_array_top for this array (rtl/README.md
+// "Parameters"), so the RTL and the model are built from one description (STYLE.md 10):
+// "-GNumRows=R -GNumCols=C -GNumPipeRegs=P -GAccFmt=A -GFmtMask=31". Throws ConfigError when
+// the array is not one rtl/ can build (ws/is, an accumulator other than fp32, fp16 or bf16).
+std::string verilator_params(const HwConfig& hw);
+
 }  // namespace mpsim::sim

@@ -91,6 +91,17 @@ TEST_CASE("sim config: the shipped hw configs load with their documented values"
   }
 }
 
+TEST_CASE("sim config: a hw config emits the Verilator parameters of its array", "[sim][config][rtl]") {
+  const HwConfig edge = load_hw_config(source_path("configs/hw/edge_16x16.yaml"));
+  CHECK(verilator_params(edge) == "-GNumRows=16 -GNumCols=16 -GNumPipeRegs=1 -GAccFmt=0 -GFmtMask=31");
+  HwConfig ws = edge;
+  ws.array.dataflow = Dataflow::ws;
+  CHECK_THROWS_WITH(verilator_params(ws), Catch::Contains("key 'array.dataflow': rtl/ builds os only"));
+  HwConfig fp16 = edge;
+  fp16.array.accumulator = formats::fp16;
+  CHECK(verilator_params(fp16).find("-GAccFmt=1") != std::string::npos);
+}
+
 TEST_CASE("sim config: the energy tables load, every entry sourced, Horowitz's figures", "[sim][config][energy]") {
   const EnergyTable h = load_energy_table(source_path("configs/energy/horowitz_45nm.yaml"));
   CHECK(h.multiply_pj(formats::fp32, formats::fp32) == 3.7);
