@@ -177,6 +177,14 @@ TEST_CASE("Real SCALE-Sim file quirks read as SCALE-Sim reads them", "[sim][topo
       "c,9,17,3,3,1,1,1,2,\n");
   // Rows: 9 - 3 + 1 = 7; columns: ceil((17 - 3 + 2) / 2) = 8.
   CHECK(s.ops[0].m == 7 * 8);
+  // Space-padded columns (SCALE-Sim's alexnet.csv): 11x11 stride 4 on 224: ceil(217 / 4) = 55.
+  const Workload alex = read(std::string(kConvHeader) +
+                             "Conv1     ,224         ,224        ,11           ,11          ,3       ,96        ,4      ,\n");
+  CHECK(shape(alex.ops[0]) == "3025 x 363 -> 96");
+  // The GEMM form without spaces or trailing commas (SCALE-Sim's gpt2.csv).
+  const Workload gpt = read("Layer,M,N,K\nQKT,1024,1024,64\nQKTV,1024,64,1024\n");
+  REQUIRE(gpt.ops.size() == 2);
+  CHECK(shape(gpt.ops[1]) == "1024 x 1024 -> 64");
 }
 
 TEST_CASE("The shipped ResNet topologies read", "[sim][topology]") {
