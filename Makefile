@@ -40,6 +40,7 @@ bench: build
 	$(BUILD)/bench/bench_quantize
 	$(BUILD)/bench/bench_kernels_cpu
 	$(BUILD)/bench/bench_sim
+	$(BUILD)/bench/bench_sim_rtl_engine
 	if [ -x $(BUILD)/bench/bench_kernels_gpu ]; then $(BUILD)/bench/bench_kernels_gpu; fi
 
 # RTL (rtl/README.md): Verilator lint of every top and configuration, yosys cell counts,
