@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -297,6 +298,8 @@ Workload read_scalesim_topology(std::istream& in, const std::string& source, con
 }
 
 Workload read_scalesim_topology_file(const std::string& path, const TopologyOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw TopologyError(path + ": is a directory, not a topology file");
   std::ifstream in(path);
   if (!in) throw TopologyError(path + ": cannot open the topology file");
   return read_scalesim_topology(in, path, options);

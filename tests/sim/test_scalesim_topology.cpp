@@ -247,4 +247,5 @@ TEST_CASE("Each malformed topology line gives one clear line with file, line and
   }
   CHECK_THROWS_WITH(read_scalesim_topology_file("/nonexistent/t.csv", {}),
                     "/nonexistent/t.csv: cannot open the topology file");
+  CHECK_THROWS_WITH(read_scalesim_topology_file(kTopologies, {}), kTopologies + ": is a directory, not a topology file");
 }
