@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/scalesim_topology.hpp"
 #include "sim/simulator.hpp"
 #include "sim_test_support.hpp"
 
@@ -133,6 +134,24 @@ TEST_CASE("sim timing: scalesim mode equals SCALE-Sim's closed form", "[sim][tim
     total += folds * fold - 1;
   }
   CHECK(r.step.total_cycles == total);
+}
+
+TEST_CASE("sim timing: scalesim mode on the shipped topologies, forward and training", "[sim][timing][scalesim]") {
+  const char* topology = GENERATE("resnet18.csv", "resnet50.csv", "tiny_conv.csv", "tiny_gemm.csv");
+  const bool training = GENERATE(false, true);
+  TopologyOptions o;
+  o.training = training;
+  const Workload w = read_scalesim_topology_file(source_path(std::string("configs/topologies/") + topology), o);
+  const HwConfig cfg = load_hw_config(source_path("configs/hw/scalesim_32x32.cfg"));
+  const SimResult r = simulate(w, cfg, horowitz(), {});
+  REQUIRE(r.ops.size() == w.ops.size());
+  for (std::size_t i = 0; i < w.ops.size(); ++i) {
+    const GemmOp& op = w.ops[i];
+    // os on 32x32: M x N folds of 32 x 32, each T + 2*32 - 2 with T = K.
+    const std::int64_t expected = cdiv(op.m, 32) * cdiv(op.n, 32) * (op.k + 32 + 32 - 2) - 1;
+    INFO(topology << " " << op.name);
+    CHECK(r.ops[i].total_cycles == expected);
+  }
 }
 
 TEST_CASE("sim timing: a compute-bound GEMM is within 2% of folds x fold interval", "[sim][timing]") {
