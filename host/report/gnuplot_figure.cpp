@@ -1,0 +1,104 @@
+#include "host/report/gnuplot_figure.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <stdexcept>
+
+namespace mpsim::host {
+namespace {
+
+// gnuplot strings are double-quoted; a quote or backslash in a label would end them early.
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string preamble(const std::string& png_path, const std::string& title) {
+  return fmt::format(
+      "set terminal pngcairo size 900,600 noenhanced font \"sans,10\"\n"
+      "set output {}\nset title {}\nset grid\nset key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
+      quoted(png_path), quoted(title));
+}
+
+const char* style_name(PlotSeries::Style s) {
+  switch (s) {
+    case PlotSeries::Style::points: return "points pt 7 ps 1.2";
+    case PlotSeries::Style::lines: return "lines lw 2";
+    case PlotSeries::Style::linespoints: return "linespoints lw 2 pt 7";
+  }
+  return "points";
+}
+
+void run_gnuplot(const std::string& script, const std::string& png_path) {
+  const std::string script_path = png_path.substr(0, png_path.rfind('.')) + ".gp";
+  {
+    std::ofstream out(script_path);
+    out << script;
+    if (!out) throw std::runtime_error(script_path + ": cannot write the plot script");
+  }
+  const std::string command = "gnuplot " + quoted(script_path) + " 2>/dev/null";
+  if (std::system(command.c_str()) != 0) {
+    throw std::runtime_error(png_path + ": gnuplot failed or is not installed (make deps installs gnuplot-nox; script: " +
+                             script_path + ")");
+  }
+}
+
+}  // namespace
+
+std::string gnuplot_script(const XyFigure& figure, const std::string& png_path) {
+  std::string s = preamble(png_path, figure.title);
+  s += fmt::format("set xlabel {}\nset ylabel {}\n", quoted(figure.x_label), quoted(figure.y_label));
+  if (figure.log_x) s += "set logscale x\n";
+  // Inline data blocks ($name << EOD) keep the script self-contained.
+  for (std::size_t i = 0; i < figure.series.size(); ++i) {
+    s += fmt::format("$s{} << EOD\n", i);
+    const PlotSeries& series = figure.series[i];
+    for (std::size_t p = 0; p < series.points.size(); ++p) {
+      const std::string label = p < series.point_labels.size() ? series.point_labels[p] : "";
+      s += fmt::format("{:.9g} {:.9g} {}\n", series.points[p].first, series.points[p].second, quoted(label));
+    }
+    s += "EOD\n";
+  }
+  s += "plot ";
+  for (std::size_t i = 0; i < figure.series.size(); ++i) {
+    const PlotSeries& series = figure.series[i];
+    s += fmt::format("{}$s{} using 1:2 with {} title {}", i ? ", \\\n     " : "", i, style_name(series.style),
+                     quoted(series.label));
+    if (!series.point_labels.empty()) {
+      s += fmt::format(", \\\n     $s{} using 1:2:3 with labels offset 0.8,0.8 left font \",8\" notitle", i);
+    }
+  }
+  return s + "\n";
+}
+
+std::string gnuplot_script(const StackedBarFigure& figure, const std::string& png_path) {
+  std::string s = preamble(png_path, figure.title);
+  s += fmt::format("set ylabel {}\nset style data histograms\nset style histogram rowstacked\n", quoted(figure.y_label));
+  s += "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset xtics rotate by -30\n$bars << EOD\n";
+  for (std::size_t c = 0; c < figure.categories.size(); ++c) {
+    s += quoted(figure.categories[c]);
+    for (std::size_t p = 0; p < figure.parts.size(); ++p) {
+      s += fmt::format(" {:.9g}", p < figure.values[c].size() ? figure.values[c][p] : 0.0);
+    }
+    s += "\n";
+  }
+  s += "EOD\nplot ";
+  for (std::size_t p = 0; p < figure.parts.size(); ++p) {
+    s += fmt::format("{}$bars using {}{} title {}", p ? ", " : "", p + 2, p ? "" : ":xtic(1)", quoted(figure.parts[p]));
+  }
+  return s + "\n";
+}
+
+void render_figure(const XyFigure& figure, const std::string& png_path) {
+  run_gnuplot(gnuplot_script(figure, png_path), png_path);
+}
+void render_figure(const StackedBarFigure& figure, const std::string& png_path) {
+  run_gnuplot(gnuplot_script(figure, png_path), png_path);
+}
+
+}  // namespace mpsim::host
