@@ -10,6 +10,7 @@
 //   rounding) becomes high for the rest of training; per tensor, sticky, logged. Gradients are
 //   never promoted.
 #include <cmath>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -81,6 +82,8 @@ class LeePolicy final : public Policy {
     return s;
   }
   void load_state(const std::vector<double>& state, const TensorRegistry& registry, Assignment& assignment) override {
+    if (low_.size() != registry.tensors().size())
+      throw std::logic_error("lee policy: load_state() before initial() on this registry");
     for (double v : state) {
       const auto id = static_cast<TensorId>(v);
       if (id < 0 || id >= static_cast<TensorId>(registry.tensors().size()) || double(id) != v)
