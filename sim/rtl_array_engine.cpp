@@ -83,10 +83,19 @@ void RtlArrayEngine::begin_op(const GemmOp& op, const OpPlan& plan, std::uint64_
     const auto bits = static_cast<std::uint32_t>(rng());
     return (bits & f.sign_bit()) | field << f.man_bits | (bits & f.mantissa_mask());
   };
-  a_.resize(static_cast<std::size_t>(m_ * k_));
-  b_.resize(static_cast<std::size_t>(k_ * n_));
-  for (auto& x : a_) x = value(op.a.format);
-  for (auto& x : b_) x = value(op.b.format);
+  results_ = nullptr;
+  if (bits_ != nullptr) {
+    RtlOpBits& given = (*bits_).at(op_index_++);
+    a_ = given.a;
+    b_ = given.b;
+    given.c.assign(static_cast<std::size_t>(m_ * n_), 0u);
+    results_ = &given.c;
+  } else {
+    a_.resize(static_cast<std::size_t>(m_ * k_));
+    b_.resize(static_cast<std::size_t>(k_ * n_));
+    for (auto& x : a_) x = value(op.a.format);
+    for (auto& x : b_) x = value(op.b.format);
+  }
   feed_fold_ = feed_end_ = beat_ = 0;
   out_fold_ = out_row_index_ = 0;
   fold_result_.assign(kRows * kCols, 0);
@@ -127,7 +136,9 @@ void RtlArrayEngine::check_fold(std::int64_t fold) {
       const Encoded want = dot(0, &a_[static_cast<std::size_t>((i0 + r) * k_)], 1,
                                &b_[static_cast<std::size_t>(j0 + c)], static_cast<long>(n_), static_cast<long>(k_), f);
       ++checked_;
-      if (fold_result_[static_cast<std::size_t>(r * kCols + c)] != want.bits) ++mismatches_;
+      const std::uint32_t got = fold_result_[static_cast<std::size_t>(r * kCols + c)];
+      if (got != want.bits) ++mismatches_;
+      if (results_ != nullptr) (*results_)[static_cast<std::size_t>((i0 + r) * n_ + j0 + c)] = got;
     }
   }
 }

@@ -5,7 +5,8 @@
 // bit for bit against model/'s dot().
 //
 // Operands: the workload carries shapes and formats, not values, so each op gets seeded random
-// A (M x K) and B (K x N) in its formats, exponents near the bias so that sums stay finite.
+// A (M x K) and B (K x N) in its formats, exponents near the bias so that sums stay finite,
+// unless use_bits() hands it the codes of every op (and takes the results back).
 // Fold (i, j) streams K beats: beat k carries A[i*R + r][k] for each row r and B[k][j*C + c]
 // for each column c (zeros past the edge of a partial fold, whose extra results are dropped).
 //
@@ -23,6 +24,7 @@
 #include "Vmpsim_array_top_sc.h"
 #include "sim/array_engine.hpp"
 #include "sim/hw_config.hpp"
+#include "sim/simulator.hpp"
 
 namespace mpsim::sim {
 
@@ -37,6 +39,13 @@ class RtlArrayEngine : public sc_core::sc_module, public ArrayEngine {
 
   // "" when the engine can run op on hw, else why not and what is allowed.
   static std::string unsupported(const GemmOp& op, const HwConfig& hw);
+
+  // The next job's operands, one entry per op in order (nullptr: seeded random ones); each
+  // op's results are written to its entry's c.
+  void use_bits(std::vector<RtlOpBits>* bits) {
+    bits_ = bits;
+    op_index_ = 0;
+  }
 
   void prepare() override;
   void begin_op(const GemmOp& op, const OpPlan& plan, std::uint64_t seed) override;
@@ -68,6 +77,9 @@ class RtlArrayEngine : public sc_core::sc_module, public ArrayEngine {
   std::int64_t m_ = 0, n_ = 0, k_ = 0;
   int fmt_a_ = 0, fmt_b_ = 0;
   std::vector<std::uint32_t> a_, b_;  // A [m][k], B [k][n], as bits
+  std::vector<RtlOpBits>* bits_ = nullptr;
+  std::size_t op_index_ = 0;
+  std::vector<std::uint32_t>* results_ = nullptr;  // C [m][n] of the op, when given bits
   // Stimulus: configuration, then the beats of folds [feed_fold_, feed_end_).
   bool reset_done_ = false, cfg_pending_ = false;
   std::int64_t feed_fold_ = 0, feed_end_ = 0, beat_ = 0;

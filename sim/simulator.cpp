@@ -114,6 +114,18 @@ SimResult simulate(const Workload& workload, const HwConfig& hw, const EnergyTab
   if (options.engine == Engine::rtl && timing != TimingMode::mpsim) {
     throw SimError("the rtl engine times with the RTL itself; allowed: --timing mpsim with --engine rtl");
   }
+  if (options.rtl_bits != nullptr) {
+    if (options.engine != Engine::rtl || options.rtl_bits->size() != workload.ops.size()) {
+      throw SimError("rtl_bits: one entry per op, with the rtl engine only");
+    }
+    for (std::size_t n = 0; n < workload.ops.size(); ++n) {
+      const GemmOp& op = workload.ops[n];
+      const RtlOpBits& bits = (*options.rtl_bits)[n];
+      if (static_cast<std::int64_t>(bits.a.size()) != op.m * op.k || static_cast<std::int64_t>(bits.b.size()) != op.k * op.n) {
+        throw SimError("rtl_bits of op " + op.name + ": A must have M*K and B K*N codes");
+      }
+    }
+  }
   std::vector<OpPlan> plans;
   plans.reserve(workload.ops.size());
   for (const GemmOp& op : workload.ops) {
@@ -136,7 +148,10 @@ SimResult simulate(const Workload& workload, const HwConfig& hw, const EnergyTab
   job.plans = &plans;
   job.engine = &top.model_engine;
 #if MPSIM_SIM_RTL_ENGINE
-  if (options.engine == Engine::rtl) job.engine = top.rtl_engine;
+  if (options.engine == Engine::rtl) {
+    job.engine = top.rtl_engine;
+    top.rtl_engine->use_bits(options.rtl_bits);
+  }
 #endif
   job.double_buffered_ab = hw.sram_a.double_buffered && hw.sram_b.double_buffered;
   job.double_buffered_c = hw.sram_c.double_buffered;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "model/workload.hpp"
 #include "sim/energy_table.hpp"
@@ -30,12 +31,20 @@ const char* engine_name(Engine e);
 // Whether this build has the rtl engine (the Verilated SystemC array was found at build time).
 bool rtl_engine_available();
 
+// rtl engine: given operand codes for one op instead of seeded random ones, A [m][k] and
+// B [k][n] row-major in the op's formats; the engine writes the op's results C [m][n]
+// (accumulator codes) into c. `mpsim verify` feeds real training tiles through it this way.
+struct RtlOpBits {
+  std::vector<std::uint32_t> a, b, c;
+};
+
 struct SimOptions {
   Engine engine = Engine::model;
   std::optional<TimingMode> timing;  // overrides hw.timing
   bool zero_gating = false;          // a zero operand gates the MAC (energy only)
   double zero_operand_fraction = 0.0;  // of MACs with a zero operand, when gating (e.g. ReLU)
   std::uint64_t seed = 1;            // rtl engine: the operand values fed to the array
+  std::vector<RtlOpBits>* rtl_bits = nullptr;  // rtl engine: one per op, replacing the seeded values
 };
 
 // A request the configuration cannot run (rtl engine absent or on a config it was not built

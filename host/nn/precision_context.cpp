@@ -95,6 +95,8 @@ FloatFormat PrecisionContext::storage_format(TensorId id) const {
 
 void PrecisionContext::gemm(const kernels::GemmSpec& spec, TensorId a_id, const Tensor& a, TensorId b_id,
                             const Tensor& b, Tensor& c) {
+  if (gemm_observer_)
+    gemm_observer_({spec, a_id, b_id, MacFormats{value_format(a_id), value_format(b_id), assignment_.accumulator}, a, b});
   if (assignment_.accumulator == formats::fp32) {
     backend_.gemm_fast(spec, a, b, c);
     return;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "host/precision/assignment.hpp"
@@ -17,6 +18,16 @@
 namespace mpsim::host::nn {
 
 using kernels::Tensor;
+
+// What gemm() is about to compute, for an observer (`mpsim verify` takes real tiles from it):
+// the operands as they enter, and the formats their values lie in with the accumulator.
+struct GemmCapture {
+  const kernels::GemmSpec& spec;
+  TensorId a_id, b_id;
+  MacFormats formats;
+  const Tensor& a;
+  const Tensor& b;
+};
 
 class PrecisionContext {
  public:
@@ -51,6 +62,8 @@ class PrecisionContext {
   // C = op(A) op(B) (+C) in the assignment's accumulator. a_id / b_id name the registered
   // tensors whose (rounded) values A and B hold, so gemm_exact knows which format they lie in.
   void gemm(const kernels::GemmSpec& spec, TensorId a_id, const Tensor& a, TensorId b_id, const Tensor& b, Tensor& c);
+  // Called by every gemm() before it computes; empty (the default) costs one test per GEMM.
+  void set_gemm_observer(std::function<void(const GemmCapture&)> observer) { gemm_observer_ = std::move(observer); }
 
   // The format tensor `id`'s values lie in after store(): its format, or fp32 when it is kept
   // in fp32, scaled (Q(x s)/s is not a value of the format) or held Inf/NaN this step.
@@ -68,6 +81,7 @@ class PrecisionContext {
   StepObservation observed_;
   std::vector<char> non_finite_;  // per tensor: held Inf/NaN after its last rounding this step
   bool recording_ = true;
+  std::function<void(const GemmCapture&)> gemm_observer_;
 };
 
 }  // namespace mpsim::host::nn
