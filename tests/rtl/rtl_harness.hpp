@@ -22,6 +22,7 @@
 #include "model/float_format.hpp"
 #include "model/mac.hpp"
 #include "model/quantize.hpp"
+#include "rtl/driver/port_packing.hpp"
 
 namespace mpsim::rtl_test {
 
@@ -159,11 +160,8 @@ class CheckLog {
     if (!(cond)) (log).fail(__FILE__, __LINE__, fmt::format(__VA_ARGS__)); \
   } while (0)
 
-// Writes a value to a Verilated port of up to 32 bits, whatever integer type Verilator chose.
-template <class Port>
-void set_port(Port& port, std::uint32_t value) {
-  port = static_cast<Port>(value);
-}
+// Writes a value to a Verilated port of up to 32 bits (rtl/driver/port_packing.hpp).
+using rtl_driver::set_port;
 
 inline std::string code_hex(std::uint32_t code, const FloatFormat& f) {
   return fmt::format("0x{:0{}x}", code & f.code_mask(), (f.total_bits() + 3) / 4);

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "rtl/driver/port_packing.hpp"
 #include "rtl_harness.hpp"
 #include "rtl_models.hpp"
 
@@ -20,32 +21,10 @@ namespace {
 
 constexpr std::uint64_t kSeed = 0x72746c2d617272ull;  // "rtl-arr"
 
-// --- Port packing: element e of a packed port of `width`-bit elements --------------------------
-// Verilator gives ports up to 64 bits as integers and wider ones as VlWide<N> (32-bit words);
-// elements are 4, 8, 16 or 32 bits, so none straddles a word.
-template <class Port>
-void put(Port& port, int e, int width, std::uint32_t value) {
-  const int lsb = e * width;
-  const std::uint64_t field = width >= 32 ? 0xffffffffull : (1ull << width) - 1;
-  if constexpr (std::is_integral_v<Port>) {
-    const std::uint64_t mask = field << lsb;
-    port = static_cast<Port>((static_cast<std::uint64_t>(port) & ~mask) | ((std::uint64_t{value} << lsb) & mask));
-  } else {
-    const std::uint64_t mask = field << (lsb % 32);
-    std::uint32_t& word = port[lsb / 32];
-    word = static_cast<std::uint32_t>((word & ~mask) | ((std::uint64_t{value} << (lsb % 32)) & mask));
-  }
-}
-template <class Port>
-std::uint32_t get(const Port& port, int e, int width) {
-  const int lsb = e * width;
-  const std::uint64_t mask = width >= 32 ? 0xffffffffull : (1ull << width) - 1;
-  if constexpr (std::is_integral_v<Port>) {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(port) >> lsb & mask);
-  } else {
-    return static_cast<std::uint32_t>(port[lsb / 32] >> (lsb % 32) & mask);
-  }
-}
+// Port packing (element e of a packed port): rtl/driver/port_packing.hpp, shared with the
+// tile driver `mpsim verify` uses.
+using rtl_driver::get;
+using rtl_driver::put;
 
 // One tile: C (R x C) = A (R x K) B (K x C), A row-major [i][k], B row-major [k][j].
 struct Tile {
