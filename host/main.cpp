@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   mpsim::cli::add_quantize_command(app);
   mpsim::cli::add_qerror_command(app);
   mpsim::cli::add_policies_command(app);
+  mpsim::cli::add_train_command(app);
   mpsim::cli::add_simulate_command(app);
   // CLI11 would call both of these "A subcommand is required"; say which case it is.
   std::string commands;

@@ -9,6 +9,7 @@ void add_formats_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_qerror_command(CLI::App& app);
 void add_policies_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 
 // Thrown by a command for bad user input: main prints "mpsim <command>: <message>" on one line
