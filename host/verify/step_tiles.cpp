@@ -1,5 +1,6 @@
 #include "host/verify/step_tiles.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <random>
