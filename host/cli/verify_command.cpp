@@ -75,7 +75,11 @@ int run_verify(const VerifyOptions& o) {
     ++combos[fmt::format("{} x {} -> {}", format_name(t.formats.a), format_name(t.formats.b), format_name(t.formats.acc))];
   std::string list;
   for (const auto& [combo, count] : combos) list += fmt::format("{}{}: {}", list.empty() ? "" : ", ", combo, count);
-  fmt::print("formats (A x B -> accumulator: tiles): {}\n\n", list);
+  fmt::print("formats (A x B -> accumulator: tiles): {}\n", list);
+  std::map<Phase, int> phases;
+  for (const auto& t : tiles) ++phases[t.phase];
+  fmt::print("phases (tiles): fwd {}, bwd_data {}, bwd_weight {}\n\n", phases[Phase::fwd], phases[Phase::bwd_data],
+             phases[Phase::bwd_weight]);
 
   std::vector<host::verify::PathRun> runs;
   runs.push_back(host::verify::run_golden(tiles));

@@ -91,6 +91,8 @@ TEST_CASE("mpsim verify: uniform e4m3 tiles (fwd, bwd_data, bwd_weight) agree on
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("e4m3 x e4m3 -> fp32") != std::string::npos);
+  // LeNet-5: 5 forward GEMMs, 4 backward-data (none into the input), 5 backward-weight; 2 tiles each.
+  CHECK(r.out.find("phases (tiles): fwd 10, bwd_data 8, bwd_weight 10") != std::string::npos);
   check_all_paths(r.out);
 }
 
