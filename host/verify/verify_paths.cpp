@@ -39,6 +39,7 @@ PathRun make_run(const std::string& key, const std::string& label, std::size_t t
   r.label = label;
   r.outputs.resize(tiles);
   r.not_run.resize(tiles);
+  r.flags.resize(tiles);
   return r;
 }
 
@@ -61,10 +62,13 @@ PathRun run_golden(const std::vector<VerifyTile>& tiles) {
   PathRun r = make_run("golden", "golden dot() (model/)", tiles.size());
   for (std::size_t n = 0; n < tiles.size(); ++n) {
     const VerifyTile& t = tiles[n];
-    std::vector<std::uint32_t>& c = r.outputs[n];
-    for (int i = 0; i < t.rows; ++i)
-      for (int j = 0; j < t.cols; ++j)
-        c.push_back(dot(0, &t.a[static_cast<std::size_t>(i * t.k)], 1, &t.b[static_cast<std::size_t>(j)], t.cols, t.k, t.formats).bits);
+    for (int i = 0; i < t.rows; ++i) {
+      for (int j = 0; j < t.cols; ++j) {
+        const Encoded e = dot(0, &t.a[static_cast<std::size_t>(i * t.k)], 1, &t.b[static_cast<std::size_t>(j)], t.cols, t.k, t.formats);
+        r.outputs[n].push_back(e.bits);
+        r.flags[n].push_back(e.flags.bits);
+      }
+    }
   }
   return r;
 }
@@ -111,6 +115,7 @@ PathRun run_rtl_cpp(const std::vector<VerifyTile>& tiles, [[maybe_unused]] std::
         array.run({rtl_code(t.formats.a), rtl_code(t.formats.b), t.rows, t.cols, t.k, t.a, t.b});
     if (!got.error.empty()) throw std::runtime_error("mpsim verify: rtl array, tile " + std::to_string(n) + ": " + got.error);
     r.outputs[n] = got.c;
+    r.flags[n] = got.flags;
     r.cycles[n] = static_cast<std::int64_t>(got.cycles);
     // The model engine counts the configuration transfer before the first beat as well.
     const std::int64_t engine = n < model_engine_cycles.size() ? model_engine_cycles[n] : -1;

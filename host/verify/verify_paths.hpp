@@ -27,6 +27,9 @@ struct PathRun {
   // Per tile: the output codes [rows][cols], or empty where the tile was not run (not_run says why).
   std::vector<std::vector<std::uint32_t>> outputs;
   std::vector<std::string> not_run;
+  // Per tile the IEEE flags of each output (model/'s Flags bits, ORed over the MACs), where the
+  // path computes them (golden, rtl); empty otherwise.
+  std::vector<std::vector<std::uint32_t>> flags;
   // Cycle paths: per tile the cycles measured and what the SystemC model engine says they
   // must be (-1: not run).
   bool has_cycles = false;

@@ -16,7 +16,7 @@ std::string hex(std::uint32_t code, const FloatFormat& f) {
 
 // The operands behind output (i, j) of tile t: A's row, B's column, formats, expected and got.
 std::string describe_mismatch(const std::string& path, std::size_t n, const VerifyTile& t, int i, int j,
-                              std::uint32_t want, std::uint32_t got) {
+                              const std::string& want, const std::string& got) {
   std::string a_row, b_col;
   for (int k = 0; k < t.k; ++k) {
     a_row += " " + hex(t.a[static_cast<std::size_t>(i * t.k + k)], t.formats.a);
@@ -26,7 +26,7 @@ std::string describe_mismatch(const std::string& path, std::size_t n, const Veri
       "first mismatch: {} tile {} ({}, rows {}.., cols {}.., k {}..{}) C[{}][{}]: A {} x B {} -> acc {}: expected {} "
       "got {}\n  A row {}:{}\n  B col {}:{}\n",
       path, n, t.gemm, t.row0, t.col0, t.k0, t.k0 + t.k - 1, i, j, format_name(t.formats.a), format_name(t.formats.b),
-      format_name(t.formats.acc), hex(want, t.formats.acc), hex(got, t.formats.acc), i, a_row, j, b_col);
+      format_name(t.formats.acc), want, got, i, a_row, j, b_col);
 }
 
 }  // namespace
@@ -61,13 +61,20 @@ VerifyOutcome compare_paths(const std::vector<VerifyTile>& tiles, const std::vec
       ++row.tiles;
       const auto& want = golden.outputs[n];
       const VerifyTile& t = tiles[n];
+      // Flags are compared where the path reports them (the RTL array does, per output).
+      const auto& got_flags = r.flags[n];
+      const auto& want_flags = golden.flags[n];
+      const bool flags = !got_flags.empty() && !want_flags.empty();
       for (std::size_t e = 0; e < want.size(); ++e) {
         ++row.outputs;
-        if (row.reference || got[e] == want[e]) continue;
+        if (row.reference || (got[e] == want[e] && (!flags || got_flags[e] == want_flags[e]))) continue;
         ++row.mismatches;
         if (o.first_mismatch.empty()) {
           const int i = static_cast<int>(e) / t.cols, j = static_cast<int>(e) % t.cols;
-          o.first_mismatch = describe_mismatch(r.label, n, t, i, j, want[e], got[e]);
+          const auto text = [&](std::uint32_t bits, const std::vector<std::uint32_t>& f) {
+            return hex(bits, t.formats.acc) + (flags ? fmt::format(" (flags 0x{:x})", f[e]) : "");
+          };
+          o.first_mismatch = describe_mismatch(r.label, n, t, i, j, text(want[e], want_flags), text(got[e], got_flags));
         }
       }
       if (r.has_cycles && r.cycles[n] >= 0) {

@@ -1,5 +1,6 @@
 // Comparing the paths of `mpsim verify` and the table it prints: per path the tiles run, the
-// outputs compared with model/'s dot(), the mismatches, and for the RTL paths how many tiles
+// outputs compared with model/'s dot() (result bits, and the IEEE flags where a path reports
+// them: the Verilated C++ array), the mismatches, and for the RTL paths how many tiles
 // took the cycles the SystemC model engine gives. Any mismatch or cycle disagreement fails the
 // check, and the first mismatching output is shown with its operands in hex.
 #pragma once
