@@ -1,6 +1,5 @@
 #include "host/verify/verify_paths.hpp"
 
-#include <bit>
 #include <exception>
 #include <memory>
 #include <stdexcept>
