@@ -28,12 +28,13 @@ test: build
 test-slow: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L slow
 
-# Placeholder experiment until the training issue lands: the format table and the quantization
-# error of every preset on Gaussian data at three scales.
+# The default co-design experiment (configs/experiments/default.yaml): LeNet-5 on Fashion-MNIST
+# under fp32, mixed16, HFP8, Lee et al.'s assignments and continuous 16-bit, each training step
+# simulated on two hw configs; results, plots and report.md in results/default. Finished points
+# are cached: a second `make run` only rewrites the report (EXPERIMENT=... runs another one).
+EXPERIMENT ?= configs/experiments/default.yaml
 run: build
-	$(MPSIM) formats
-	@echo
-	$(MPSIM) qerror
+	$(MPSIM) run $(EXPERIMENT)
 
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   mpsim::cli::add_policies_command(app);
   mpsim::cli::add_train_command(app);
   mpsim::cli::add_simulate_command(app);
+  mpsim::cli::add_run_command(app);
+  mpsim::cli::add_verify_command(app);
   // CLI11 would call both of these "A subcommand is required"; say which case it is.
   std::string commands;
   for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();

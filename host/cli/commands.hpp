@@ -11,6 +11,8 @@ void add_qerror_command(CLI::App& app);
 void add_policies_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
 
 // Thrown by a command for bad user input: main prints "mpsim <command>: <message>" on one line
 // and exits with status 2.
