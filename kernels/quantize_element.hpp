@@ -1,5 +1,5 @@
 // The per-element work of the quantize kernel, written once for the CPU loop and the CUDA
-// kernel: scale, round (fast path for nearest-even where the format allows it, model/'s general
+// kernel: scale, round (fast path for nearest-even and ties-away where the format allows it, model/'s general
 // encode otherwise), count events, un-scale.
 #pragma once
 
@@ -22,8 +22,9 @@ struct ElementQuantizer {
 
   ElementQuantizer(const QuantizeSpec& s, std::uint32_t tensor_id)
       : spec(s),
-        fast(has_fp32_fast_path(s.format) ? s.format : formats::fp16, s.overflow),
-        use_fast(s.rounding == Rounding::nearest_even && has_fp32_fast_path(s.format)),
+        fast(has_fp32_fast_path(s.format) ? s.format : formats::fp16, s.overflow,
+             has_fast_rounding(s.rounding) ? s.rounding : Rounding::nearest_even),
+        use_fast(has_fast_rounding(s.rounding) && has_fp32_fast_path(s.format)),
         stream((static_cast<std::uint64_t>(s.step) << 32) | tensor_id) {}
 
   // One element: the stored value and the events it counts (0 or 1 each; ints, not bools, so

@@ -23,12 +23,12 @@ bool same(float a, float b) { return bits_of(a) == bits_of(b) || (std::isnan(a) 
 
 // Compares fast and general for patterns first, first + stride, ... below 2^32; returns mismatches.
 std::uint64_t sweep(const FloatFormat& f, Overflow overflow, std::uint64_t first, std::uint64_t stride,
-                    std::uint32_t* example) {
-  const Fp32Quantizer fast(f, overflow);
+                    std::uint32_t* example, Rounding rounding = Rounding::nearest_even) {
+  const Fp32Quantizer fast(f, overflow, rounding);
   std::uint64_t mismatches = 0;
   for (std::uint64_t u = first; u <= 0xffffffffull; u += stride) {
     const float x = float_from_bits(static_cast<std::uint32_t>(u));
-    const auto general = static_cast<float>(quantize(x, f, {Rounding::nearest_even, overflow}));
+    const auto general = static_cast<float>(quantize(x, f, {rounding, overflow}));
     if (!same(fast(x), general)) {
       if (mismatches++ == 0) *example = static_cast<std::uint32_t>(u);
     }
@@ -59,11 +59,14 @@ TEST_CASE("fast path equals quantize() on a strided sweep of all fp32 patterns",
   // A stride prime to 2^32 visits every exponent and both signs; 1/1021 of all patterns is ~4.2M.
   for (const FloatFormat& f : fast_path_formats()) {
     for (Overflow overflow : {Overflow::saturate, Overflow::infinity}) {
-      std::uint32_t example = 0;
-      const std::uint64_t bad = sweep(f, overflow, 12345, 1021, &example);
-      INFO(format_name(f) << (overflow == Overflow::saturate ? " saturate" : " inf") << ", first input 0x" << std::hex
-                          << example);
-      CHECK(bad == 0);
+      for (Rounding rounding : {Rounding::nearest_even, Rounding::nearest_away}) {
+        std::uint32_t example = 0;
+        const std::uint64_t bad = sweep(f, overflow, 12345, 1021, &example, rounding);
+        INFO(format_name(f) << (overflow == Overflow::saturate ? " saturate" : " inf")
+                            << (rounding == Rounding::nearest_away ? " ties away" : " nearest even")
+                            << ", first input 0x" << std::hex << example);
+        CHECK(bad == 0);
+      }
     }
   }
 }
@@ -72,8 +75,9 @@ TEST_CASE("fast path equals quantize() around every midpoint of the 8-bit format
   for (const NamedFormat& p : kPresets) {
     const FloatFormat& f = p.format;
     if (f.total_bits() != 8) continue;
-    for (Overflow overflow : {Overflow::saturate, Overflow::infinity}) {
-      const Fp32Quantizer fast(f, overflow);
+    for (Overflow overflow : {Overflow::saturate, Overflow::infinity})
+    for (Rounding rounding : {Rounding::nearest_even, Rounding::nearest_away}) {
+      const Fp32Quantizer fast(f, overflow, rounding);
       for (std::uint32_t code = 0; code < 0x80; ++code) {
         const double lo = decode(code, f), hi = decode(code + 1, f);
         if (std::isnan(lo) || std::isnan(hi) || std::isinf(hi)) continue;
@@ -82,14 +86,14 @@ TEST_CASE("fast path equals quantize() around every midpoint of the 8-bit format
         const auto mid = static_cast<float>((lo + hi) / 2);
         for (float x : {mid, std::nextafter(mid, 0.0f), std::nextafter(mid, 1e30f)}) {
           for (float s : {x, -x}) {
-            const auto general = static_cast<float>(quantize(s, f, {Rounding::nearest_even, overflow}));
-            INFO(p.name << " input " << s);
+            const auto general = static_cast<float>(quantize(s, f, {rounding, overflow}));
+            INFO(p.name << " input " << s << (rounding == Rounding::nearest_away ? " ties away" : ""));
             CHECK(same(fast(s), general));
           }
         }
       }
       const auto beyond = static_cast<float>(f.max_finite() * (1 + f.epsilon() / 2));  // max + half ulp: a tie
-      CHECK(same(fast(beyond), static_cast<float>(quantize(beyond, f, {Rounding::nearest_even, overflow}))));
+      CHECK(same(fast(beyond), static_cast<float>(quantize(beyond, f, {rounding, overflow}))));
     }
   }
 }
@@ -112,11 +116,13 @@ TEST_CASE("fast path equals quantize() on all 2^32 fp32 patterns", "[model][quan
   }
 }
 
-TEST_CASE("overflow_from is the smallest magnitude that overflows under nearest even", "[model][quantize_fast]") {
-  for (const FloatFormat& f : fast_path_formats()) {
-    INFO(format_name(f));
-    const Fp32Quantizer q(f, Overflow::saturate);
-    const RoundingSpec spec{Rounding::nearest_even, Overflow::saturate};
+TEST_CASE("overflow_from is the smallest magnitude that overflows under nearest even and ties away",
+          "[model][quantize_fast]") {
+  for (const FloatFormat& f : fast_path_formats())
+  for (Rounding rounding : {Rounding::nearest_even, Rounding::nearest_away}) {
+    INFO(format_name(f) << (rounding == Rounding::nearest_away ? " ties away" : ""));
+    const Fp32Quantizer q(f, Overflow::saturate, rounding);
+    const RoundingSpec spec{rounding, Overflow::saturate};
     if (std::isinf(q.overflow_from)) {
       CHECK_FALSE(encode(std::numeric_limits<float>::max(), f, spec).flags.overflow());
       continue;
