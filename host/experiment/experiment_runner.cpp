@@ -160,7 +160,10 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
       if (!options.force && fs::exists(dir + "/point.json") && read_text(dir + "/key") == key) {
         PointResult cached = point_from_json(nlohmann::json::parse(read_text(dir + "/point.json")));
         cached.index = this_index;
-        if (options.log) fmt::print(options.log, "{} (cached)\n", point_line(cached, total));
+        if (options.log) {
+          fmt::print(options.log, "{} (cached)\n", point_line(cached, total));
+          std::fflush(options.log);  // one line per point, even into a file or pipe
+        }
         mine.push_back(std::move(cached));
         continue;
       }
@@ -201,7 +204,10 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
         p.hw.push_back(simulate_point(workload, hw, it->second, config, train_config.batch));
       }
       train::write_file_atomically(dir + "/point.json", point_to_json(p).dump(1) + "\n");
-      if (options.log) fmt::print(options.log, "{}\n", point_line(p, total));
+      if (options.log) {
+        fmt::print(options.log, "{}\n", point_line(p, total));
+        std::fflush(options.log);
+      }
       mine.push_back(std::move(p));
     }
   }

@@ -79,7 +79,8 @@ std::string gnuplot_script(const XyFigure& figure, const std::string& png_path) 
 std::string gnuplot_script(const StackedBarFigure& figure, const std::string& png_path) {
   std::string s = preamble(png_path, figure.title);
   s += fmt::format("set ylabel {}\nset style data histograms\nset style histogram rowstacked\n", quoted(figure.y_label));
-  s += "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset xtics rotate by -30\n$bars << EOD\n";
+  // Bars start at zero: the offsets of the preamble would otherwise extend the axis below it.
+  s += "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset xtics rotate by -30\nset offsets 0, 0, 0, 0\nset yrange [0:*]\n$bars << EOD\n";
   for (std::size_t c = 0; c < figure.categories.size(); ++c) {
     s += quoted(figure.categories[c]);
     for (std::size_t p = 0; p < figure.parts.size(); ++p) {
