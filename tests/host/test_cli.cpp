@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_mpsim.hpp"
 #include "model/format_names.hpp"
 #include "model/quantize.hpp"
 
@@ -18,32 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `mpsim <args>` with `input` on stdin.
-Run run_mpsim(const std::string& args, const std::string& input = "") {
-  static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() / ("mpsim_cli_test_" + std::to_string(::getpid()) + "_" +
-                                                    std::to_string(counter++));
-  fs::create_directories(dir);
-  std::ofstream(dir / "in") << input;
-  const std::string cmd = std::string(MPSIM_BINARY) + " " + args + " <" + (dir / "in").string() + " >" +
-                          (dir / "out").string() + " 2>" + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
-  fs::remove_all(dir);
-  return r;
-}
+using mpsim::test::Run;
+using mpsim::test::run_mpsim;
+using mpsim::test::slurp;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;

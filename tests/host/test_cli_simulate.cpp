@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_mpsim.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,17 +27,9 @@ const std::string kEdge = kSource + "/configs/hw/edge_16x16.yaml";
 const std::string kScalesimCfg = kSource + "/configs/hw/scalesim_32x32.cfg";
 const std::string kTinyConv = kSource + "/configs/topologies/tiny_conv.csv";
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using mpsim::test::Run;
+using mpsim::test::run_mpsim;
+using mpsim::test::slurp;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -58,14 +52,6 @@ struct Scratch {
     return (dir / name).string();
   }
 };
-
-Run run_mpsim(const std::string& args) {
-  const Scratch s;
-  const std::string cmd = std::string(MPSIM_BINARY) + " " + args + " >" + (s.dir / "out").string() + " 2>" +
-                          (s.dir / "err").string() + " </dev/null";
-  const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(s.dir / "out"), slurp(s.dir / "err")};
-}
 
 // CSV rows as maps from header name to text (plain CSV: no quoted fields in these tests).
 std::vector<std::map<std::string, std::string>> csv_rows(const std::string& text) {

@@ -12,36 +12,21 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/run_mpsim.hpp"
 #include "model/workload.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using mpsim::test::Run;
+using mpsim::test::run_mpsim;
+using mpsim::test::slurp;
 
 fs::path scratch(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("mpsim_train_cli_" + std::to_string(::getpid())) / name;
   fs::create_directories(d);
   return d;
-}
-
-Run run_mpsim(const std::string& args) {
-  static int counter = 0;
-  const fs::path d = scratch("run" + std::to_string(counter++));
-  const std::string cmd = std::string(MPSIM_BINARY) + " " + args + " >" + (d / "out").string() + " 2>" + (d / "err").string();
-  const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(d / "out"), slurp(d / "err")};
 }
 
 const std::string kTiny = std::string(MPSIM_SOURCE_DIR) + "/configs/train/tiny_synthetic.yaml";
