@@ -148,6 +148,17 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
   std::map<std::string, sim::EnergyTable> energy_tables;
 
   std::size_t index = 0;
+  // Time left for this rank, from the mean time of its points so far (cached ones included).
+  std::size_t owned = 0, finished = 0;
+  for (std::size_t i = 0; i < total; ++i) owned += mpi.owns(i) ? 1 : 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto eta = [&]() -> std::string {
+    ++finished;
+    if (finished >= owned) return "";
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto left = static_cast<long>(elapsed / static_cast<double>(finished) * static_cast<double>(owned - finished));
+    return fmt::format(" (ETA {}m{:02}s)", left / 60, left % 60);
+  };
   for (const ExperimentAssignment& assignment : config.assignments) {
     for (std::uint64_t seed : config.seeds) {
       const std::size_t this_index = index++;
@@ -161,7 +172,7 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
         PointResult cached = point_from_json(nlohmann::json::parse(read_text(dir + "/point.json")));
         cached.index = this_index;
         if (options.log) {
-          fmt::print(options.log, "{} (cached)\n", point_line(cached, total));
+          fmt::print(options.log, "{} (cached){}\n", point_line(cached, total), eta());
           std::fflush(options.log);  // one line per point, even into a file or pipe
         }
         mine.push_back(std::move(cached));
@@ -205,7 +216,7 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
       }
       train::write_file_atomically(dir + "/point.json", point_to_json(p).dump(1) + "\n");
       if (options.log) {
-        fmt::print(options.log, "{}\n", point_line(p, total));
+        fmt::print(options.log, "{}{}\n", point_line(p, total), eta());
         std::fflush(options.log);
       }
       mine.push_back(std::move(p));
