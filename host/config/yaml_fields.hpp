@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "model/edit_distance.hpp"
 #include "model/float_format.hpp"
 #include "model/rounding.hpp"
 #include "model/workload.hpp"
@@ -25,8 +26,6 @@ struct ConfigFieldError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Levenshtein distance; the suggestion for a misspelt key or name.
-std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate nearest to `word` (first of equals); "" when there are none.
 std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates);
 
