@@ -148,16 +148,22 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
   std::map<std::string, sim::EnergyTable> energy_tables;
 
   std::size_t index = 0;
-  // Time left for this rank, from the mean time of its points so far (cached ones included).
+  // One flushed line per finished point (into a file or pipe too), with the time left for this
+  // rank from the mean time of its points so far (cached ones included).
   std::size_t owned = 0, finished = 0;
   for (std::size_t i = 0; i < total; ++i) owned += mpi.owns(i) ? 1 : 0;
   const auto start = std::chrono::steady_clock::now();
-  const auto eta = [&]() -> std::string {
+  const auto log_point = [&](const PointResult& p, const char* note) {
     ++finished;
-    if (finished >= owned) return "";
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const auto left = static_cast<long>(elapsed / static_cast<double>(finished) * static_cast<double>(owned - finished));
-    return fmt::format(" (ETA {}m{:02}s)", left / 60, left % 60);
+    if (!options.log) return;
+    std::string eta;
+    if (finished < owned) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const auto left = static_cast<long>(elapsed / static_cast<double>(finished) * static_cast<double>(owned - finished));
+      eta = fmt::format(" (ETA {}m{:02}s)", left / 60, left % 60);
+    }
+    fmt::print(options.log, "{}{}{}\n", point_line(p, total), note, eta);
+    std::fflush(options.log);
   };
   for (const ExperimentAssignment& assignment : config.assignments) {
     for (std::uint64_t seed : config.seeds) {
@@ -167,20 +173,17 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
       const std::string dir = point_dir(config.out, assignment, seed);
       const std::string key = point_key(assignment, seed, config.backend);
 
-      // Cached: the finished result of exactly this point.
-      if (!options.force && fs::exists(dir + "/point.json") && read_text(dir + "/key") == key) {
+      // Cached: the finished result of exactly this point. A different key (the config changed)
+      // or --force starts the point afresh; the same key without a result resumes it.
+      const std::string old_key = fs::exists(dir + "/key") ? read_text(dir + "/key") : "";
+      if (!options.force && old_key == key && fs::exists(dir + "/point.json")) {
         PointResult cached = point_from_json(nlohmann::json::parse(read_text(dir + "/point.json")));
         cached.index = this_index;
-        if (options.log) {
-          fmt::print(options.log, "{} (cached){}\n", point_line(cached, total), eta());
-          std::fflush(options.log);  // one line per point, even into a file or pipe
-        }
+        log_point(cached, " (cached)");
         mine.push_back(std::move(cached));
         continue;
       }
-      // A different key (the config changed) or --force: start the point afresh.
-      const bool same_key = fs::exists(dir + "/key") && read_text(dir + "/key") == key;
-      if (fs::exists(dir) && (!same_key || options.force)) fs::remove_all(dir);
+      if (fs::exists(dir) && (old_key != key || options.force)) fs::remove_all(dir);
       fs::create_directories(dir + "/train");
       train::write_file_atomically(dir + "/key", key);
 
@@ -215,10 +218,7 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
         p.hw.push_back(simulate_point(workload, hw, it->second, config, train_config.batch));
       }
       train::write_file_atomically(dir + "/point.json", point_to_json(p).dump(1) + "\n");
-      if (options.log) {
-        fmt::print(options.log, "{}{}\n", point_line(p, total), eta());
-        std::fflush(options.log);
-      }
+      log_point(p, "");
       mine.push_back(std::move(p));
     }
   }
