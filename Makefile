@@ -1,12 +1,26 @@
 # The front door. `make test` and `make run` are all a user needs on a fresh Debian machine:
 # each installs missing packages (scripts/install_deps.sh), configures, builds and runs.
+# SANITIZE=address,undefined: the same build and tests under those sanitizers, in a build folder
+# of its own so it never mixes with the plain one (README.md, docs/RELIABILITY.md). For
+# ThreadSanitizer use `make tsan` (GCC's OpenMP runtime is invisible to TSan; bench/tsan.sh).
+SANITIZE ?=
+comma := ,
+ifneq ($(SANITIZE),)
+BUILD ?= build-sanitize-$(subst $(comma),-,$(SANITIZE))
+SANITIZE_FLAGS := -DMPSIM_SANITIZE=$(SANITIZE)
+# Every report stops the process with a stack trace and fails its test; leaks are reports too.
+export ASAN_OPTIONS ?= detect_leaks=1:halt_on_error=1:print_stacktrace=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+# Third-party leaks only (OpenMPI), each with its reason in the file; nothing of ours.
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp:print_suppressions=0
+endif
 BUILD ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MPSIM := $(BUILD)/host/mpsim
 
-.PHONY: all deps configure build test test-slow run bench clean lint synth fpga bench-rtl
+.PHONY: all deps configure build test test-slow run bench clean lint synth fpga bench-rtl tsan
 
 all: build
 
@@ -14,7 +28,7 @@ deps:
 	@bash scripts/install_deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(SANITIZE_FLAGS) $(CMAKE_FLAGS)
 
 configure: deps $(BUILD)/CMakeCache.txt
 
@@ -43,6 +57,11 @@ bench: build
 	$(BUILD)/bench/bench_sim
 	$(BUILD)/bench/bench_sim_rtl_engine
 	if [ -x $(BUILD)/bench/bench_kernels_gpu ]; then $(BUILD)/bench/bench_kernels_gpu; fi
+
+# ThreadSanitizer run of the OpenMP kernels, the training layers and the SystemC model, in a
+# clang build of its own (bench/tsan.sh says why clang; not part of `make test`).
+tsan: deps
+	JOBS=$(JOBS) bash bench/tsan.sh $(BUILD)-tsan
 
 # RTL (rtl/README.md): Verilator lint of every top and configuration, yosys cell counts,
 # FPGA estimates (synth_xilinx; synth_ice40 + nextpnr-ice40), all into $(BUILD)/rtl_flow.

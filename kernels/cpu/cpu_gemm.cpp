@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 
 #include "kernels/cpu/cpu_backend.hpp"
+#include "model/target_clones.hpp"
 
 namespace mpsim::kernels {
 namespace {
@@ -106,18 +107,15 @@ template <typename Mac>
   }
 }
 
-__attribute__((target_clones("arch=haswell", "default"))) void tile_fp32(const float* a, const float* b, float* c,
-                                                                         std::int64_t n, std::int64_t k,
-                                                                         std::int64_t i0, std::int64_t i1,
-                                                                         std::int64_t j0, std::int64_t j1) {
+MPSIM_TARGET_CLONES("arch=haswell", "default")
+void tile_fp32(const float* a, const float* b, float* c, std::int64_t n, std::int64_t k, std::int64_t i0,
+               std::int64_t i1, std::int64_t j0, std::int64_t j1) {
   mac_tile(a, b, c, n, k, i0, i1, j0, j1, Fp32Mac{});
 }
 
-__attribute__((target_clones("arch=haswell", "default"))) void tile_narrow(const float* a, const float* b, float* c,
-                                                                           std::int64_t n, std::int64_t k,
-                                                                           std::int64_t i0, std::int64_t i1,
-                                                                           std::int64_t j0, std::int64_t j1,
-                                                                           const Fp32Quantizer& rounding) {
+MPSIM_TARGET_CLONES("arch=haswell", "default")
+void tile_narrow(const float* a, const float* b, float* c, std::int64_t n, std::int64_t k, std::int64_t i0,
+                 std::int64_t i1, std::int64_t j0, std::int64_t j1, const Fp32Quantizer& rounding) {
   mac_tile(a, b, c, n, k, i0, i1, j0, j1, NarrowMac{rounding});
 }
 

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/cpu_backend.hpp"
 #include "kernels/quantize_element.hpp"
+#include "model/target_clones.hpp"
 
 namespace mpsim::kernels {
 namespace {
@@ -16,9 +17,7 @@ namespace {
 // same meaning as ElementQuantizer's (tests/kernels check them against model/'s flags):
 // overflow = finite |x * scale| >= overflow_from, NaN = NaN out, underflow = nonzero finite
 // scaled input that came out zero.
-#if defined(__x86_64__)
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#endif
+MPSIM_TARGET_CLONES("default", "arch=x86-64-v3", "arch=x86-64-v4")
 void quantize_block_fast(const ElementQuantizer& quantizer, const float* x, float* y, std::int64_t n,
                          QuantizeCounts& counts) {
   const Fp32Quantizer fast = quantizer.fast;  // copies the stores cannot alias

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/config/policy_config.hpp"
+#include "tests/support/run_mpsim.hpp"
 
 namespace {
 
@@ -26,6 +27,7 @@ Run run_mpsim(const std::string& args) {
   for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
   const int raw = pclose(p);
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  mpsim::test::throw_on_sanitizer_report(r.out);
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace mpsim::test {
@@ -35,6 +36,19 @@ inline std::filesystem::path fresh_temp_dir(const std::string& tag) {
   return dir;
 }
 
+// A sanitized mpsim (`make test SANITIZE=...`) that hits a report exits non-zero, which a test
+// expecting a failure status for bad input would take as the expected answer. So every run's
+// stderr is read for the line each sanitizer ends its report with ("SUMMARY: AddressSanitizer:
+// ...", "SUMMARY: UndefinedBehaviorSanitizer: ...", LeakSanitizer, ThreadSanitizer), and a report
+// fails the calling test whatever it expected, with the report as the message.
+inline void throw_on_sanitizer_report(const std::string& err) {
+  for (std::size_t at = err.find("SUMMARY: "); at != std::string::npos; at = err.find("SUMMARY: ", at + 1)) {
+    const std::size_t eol = err.find('\n', at);
+    if (err.substr(at, eol == std::string::npos ? std::string::npos : eol - at).find("Sanitizer") != std::string::npos)
+      throw std::runtime_error("the mpsim binary hit a sanitizer report:\n" + err);
+  }
+}
+
 // Runs `<prefix> MPSIM_BINARY <args>` through the shell (prefix: e.g. "mpirun -np 2").
 inline Run run_command(const std::string& prefix, const std::string& args, const std::string& input = "") {
   const auto dir = fresh_temp_dir("run");
@@ -44,6 +58,7 @@ inline Run run_command(const std::string& prefix, const std::string& args, const
   const int raw = std::system(cmd.c_str());
   Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
   std::filesystem::remove_all(dir);
+  throw_on_sanitizer_report(r.err);
   return r;
 }
 
