@@ -1,4 +1,5 @@
 // mpsim: one binary, one subcommand per job (CLI11).
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -17,6 +18,10 @@ bool has_command(CLI::App& app, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Over a file-size limit (ulimit -f) a write would otherwise kill the process with SIGXFSZ;
+  // ignored, the write fails with EFBIG and mpsim reports it as it reports a full disk: one
+  // line naming the file, earlier files intact.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"mpsim: simulator for mixed-precision (fp8/fp16/bf16/fp32) DNN-training accelerators"};
   app.require_subcommand(1);
   mpsim::cli::add_formats_command(app);

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/atomic_file.hpp"
 #include "model/format_names.hpp"
 
 namespace mpsim {
@@ -181,21 +182,9 @@ void write_workload(std::ostream& out, const Workload& w) {
 }
 
 void write_workload_file(const std::string& path, const Workload& w) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw WorkloadError(path + ": cannot open for writing");
-    write_workload(out, w);
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw WorkloadError(path + ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw WorkloadError(path + ": cannot rename " + tmp + " into place");
-  }
+  std::ostringstream out;
+  write_workload(out, w);
+  write_file_atomically(path, out.str());
 }
 
 }  // namespace mpsim

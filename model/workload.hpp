@@ -90,7 +90,8 @@ struct WorkloadError : std::runtime_error {
 Workload read_workload(std::istream& in, const std::string& source);
 Workload read_workload_file(const std::string& path);
 void write_workload(std::ostream& out, const Workload& w);
-// Writes PATH through a temporary file and a rename, so a failed write leaves no half file.
+// Writes PATH atomically (model/atomic_file.hpp): a failed write leaves no half file and throws
+// FileWriteError.
 void write_workload_file(const std::string& path, const Workload& w);
 
 }  // namespace mpsim

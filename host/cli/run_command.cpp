@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
 #include <memory>
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt.hpp"
+#include "host/cli/output_dir.hpp"
 #include "host/config/experiment_config.hpp"
 #include "host/experiment/experiment_report.hpp"
 #include "host/experiment/experiment_runner.hpp"
@@ -45,29 +48,61 @@ int run_experiment(const RunOptions& o) {
     throw UsageError(e.what());
   }
   if (!o.out.empty()) config.out = o.out;
+  check_output_dir(config.out);
   if (mpi.is_root())
     fmt::print("mpsim run: {} ({} assignments x {} seeds x {} hw configs) -> {}{}\n", o.experiment,
                config.assignments.size(), config.seeds.size(), config.hw.size(), config.out,
                mpi.size() > 1 ? fmt::format(", {} MPI ranks", mpi.size()) : "");
   std::fflush(stdout);
+  // Rank 0 locks the directory for all ranks (a lock per rank would refuse the second rank);
+  // the others learn of a refusal through the same any() that stops them on a failure.
+  std::unique_ptr<OutputDirLock> lock;
+  std::string lock_failure;
+  if (mpi.is_root()) {
+    try {
+      lock = std::make_unique<OutputDirLock>(config.out);
+    } catch (const std::exception& e) {
+      lock_failure = e.what();
+    }
+  }
+  if (mpi.any(!lock_failure.empty())) {
+    if (!lock_failure.empty()) fmt::print(stderr, "mpsim run: {}\n", lock_failure);
+    return 1;
+  }
 
   host::ExperimentRunOptions options;
   options.default_energy_table = MPSIM_DEFAULT_ENERGY_TABLE;
   options.progress_bar = mpi.size() == 1 && ::isatty(::fileno(stdout)) != 0;
   options.log = stdout;
   options.force = o.force;
+  catch_interrupts();
+  options.interrupted = [] { return interrupt_signal() != 0; };
   std::vector<host::PointResult> mine;
   std::string failure;
+  bool interrupted = false;
   try {
     mine = host::run_experiment_points(config, mpi, options);
+  } catch (const host::ExperimentInterrupted& e) {
+    interrupted = true;
+    std::fflush(stdout);
+    fmt::print(stderr, "mpsim run: {}interrupted; {} of {} points finished and are kept in {}/points: run the same "
+               "command again to resume\n", mpi.size() > 1 ? fmt::format("rank {}: ", mpi.rank()) : "",
+               e.points_done, e.points_owned, config.out);
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  // Every rank stops together when one failed, rather than waiting forever in the gather.
-  if (mpi.any(!failure.empty())) {
-    if (!failure.empty()) fmt::print(stderr, "mpsim run: rank {}: {}\n", mpi.rank(), failure);
-    return 1;
+  // A signal after the last point: the points are all kept, the report is the next run's
+  // (every point then cached, seconds).
+  if (!interrupted && interrupt_signal() != 0) {
+    interrupted = true;
+    fmt::print(stderr, "mpsim run: interrupted; every point finished and is kept in {}/points: run the same command "
+               "again to write the report\n", config.out);
   }
+  if (!failure.empty()) fmt::print(stderr, "mpsim run: rank {}: {}\n", mpi.rank(), failure);
+  // Every rank stops together when one failed or was interrupted, rather than waiting forever
+  // in the gather.
+  if (mpi.any(interrupted)) return 128 + (interrupt_signal() != 0 ? interrupt_signal() : SIGINT);
+  if (mpi.any(!failure.empty())) return 1;
   std::vector<std::string> sent;
   for (const host::PointResult& p : mine) sent.push_back(host::point_to_json(p).dump());
   const std::vector<std::string> received = mpi.gather(sent);

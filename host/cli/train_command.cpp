@@ -12,6 +12,8 @@
 #include <fmt/core.h>
 
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt.hpp"
+#include "host/cli/output_dir.hpp"
 #include "host/config/train_config.hpp"
 #include "host/data/dataset.hpp"
 #include "host/train/checkpoint.hpp"
@@ -51,6 +53,7 @@ int run_train(const TrainOptions& o) {
     throw UsageError("--backend cuda: training runs on the cpu backend only for now (host/nn's BN, pooling and "
                      "optimizer loops use host memory); the cuda backend serves mpsim verify");
   const std::string out = o.out.empty() ? "runs/" + std::filesystem::path(o.config).stem().string() : o.out;
+  check_output_dir(out);
   if (o.resume && !std::filesystem::exists(out + "/checkpoint.bin"))
     throw UsageError("--resume: no checkpoint in " + out + " (" + out + "/checkpoint.bin)");
   const int threads = o.threads > 0 ? o.threads : omp_get_num_procs();
@@ -76,6 +79,8 @@ int run_train(const TrainOptions& o) {
     return 0;
   }
 
+  // Only now, with the config and data good: a rejected run leaves --out untouched.
+  const OutputDirLock lock(out);
   fmt::print("mpsim train: {} ({} x{:g}) on {} ({} train, {} test), policy {}, {} epochs, batch {}, {}\n", o.config,
              config.model, config.width, config.dataset.name, data.train.count, data.test.count, config.policy_name,
              config.epochs, config.batch, backend->description());
@@ -84,11 +89,22 @@ int run_train(const TrainOptions& o) {
   options.resume = o.resume;
   options.progress_bar = ::isatty(::fileno(stdout)) != 0;
   options.log = stdout;
+  catch_interrupts();
+  options.interrupted = [] { return interrupt_signal() != 0; };
   host::train::TrainResult r;
   try {
     r = host::train::train(config, data, *backend, options);
   } catch (const host::train::CheckpointError& e) {
     throw UsageError(e.what());
+  } catch (const host::train::Interrupted& e) {
+    std::fflush(stdout);
+    if (e.epochs_done > 0)
+      fmt::print(stderr, "mpsim train: interrupted; {}/checkpoint.bin keeps epoch {} of {}: run the same command{} to "
+                 "continue\n", out, e.epochs_done, config.epochs, o.resume ? " again" : " with --resume");
+    else
+      fmt::print(stderr, "mpsim train: interrupted before the first epoch ended; nothing to resume: run the same "
+                 "command again\n");
+    return 128 + interrupt_signal();
   }
   const auto& last = r.state.epochs.empty() ? host::train::EpochMetrics{} : r.state.epochs.back();
   fmt::print("status {}: test accuracy {:.2f}%, memory {:.3g} Mbit ({:.2f}x less than fp32, {:.2f}x less than mixed16), "

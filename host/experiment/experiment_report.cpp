@@ -9,7 +9,7 @@
 
 #include "host/report/gnuplot_figure.hpp"
 #include "host/report/pareto.hpp"
-#include "host/train/checkpoint.hpp"
+#include "model/atomic_file.hpp"
 
 namespace mpsim::host {
 namespace {
@@ -89,11 +89,14 @@ std::vector<Plot> render_plots(const ExperimentConfig& config, const std::vector
                                const std::vector<PointResult>& points, std::vector<std::string>& warnings) {
   const std::string dir = config.out + "/plots";
   std::filesystem::create_directories(dir);
+  remove_stale_temp_files(dir);  // a killed run's; the caller holds the output directory's lock
   std::vector<Plot> plots;
   const auto render = [&](const auto& figure, const std::string& name, const std::string& caption) {
     try {
       render_figure(figure, dir + "/" + name);
       plots.push_back({"plots/" + name, caption});
+    } catch (const FileWriteError&) {
+      throw;  // a full disk or an unwritable directory ends the run; a missing gnuplot does not
     } catch (const std::exception& e) {
       warnings.push_back(e.what());
     }
@@ -354,13 +357,13 @@ std::vector<std::string> write_experiment_report(const ExperimentConfig& config,
   // point_to_json gives a plain (key-sorted) json; ordered_json takes it through its text.
   for (const PointResult& p : points) json["points"].push_back(nlohmann::ordered_json::parse(point_to_json(p).dump()));
 
-  train::write_file_atomically(config.out + "/results.csv", results_csv(rows));
-  train::write_file_atomically(config.out + "/results.json", json.dump(1) + "\n");
-  train::write_file_atomically(config.out + "/per_layer.csv", per_layer_csv(points));
-  train::write_file_atomically(config.out + "/curves.csv", curves_csv(points));
+  write_file_atomically(config.out + "/results.csv", results_csv(rows));
+  write_file_atomically(config.out + "/results.json", json.dump(1) + "\n");
+  write_file_atomically(config.out + "/per_layer.csv", per_layer_csv(points));
+  write_file_atomically(config.out + "/curves.csv", curves_csv(points));
   std::vector<std::string> warnings;
   const std::vector<Plot> plots = render_plots(config, rows, points, warnings);
-  train::write_file_atomically(config.out + "/report.md", report_markdown(config, rows, points, plots, warnings));
+  write_file_atomically(config.out + "/report.md", report_markdown(config, rows, points, plots, warnings));
   return warnings;
 }
 

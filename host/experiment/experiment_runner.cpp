@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "host/data/dataset.hpp"
-#include "host/train/checkpoint.hpp"
 #include "host/train/trainer.hpp"
 #include "kernels/backend.hpp"
+#include "model/atomic_file.hpp"
 #include "sim/simulator.hpp"
 
 namespace mpsim::host {
@@ -169,6 +169,7 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
     for (std::uint64_t seed : config.seeds) {
       const std::size_t this_index = index++;
       if (!mpi.owns(this_index)) continue;
+      if (options.interrupted && options.interrupted()) throw ExperimentInterrupted(finished, owned);
       const TrainConfig train_config = point_train_config(assignment, seed);
       const std::string dir = point_dir(config.out, assignment, seed);
       const std::string key = point_key(assignment, seed, config.backend);
@@ -185,7 +186,10 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
       }
       if (fs::exists(dir) && (old_key != key || options.force)) fs::remove_all(dir);
       fs::create_directories(dir + "/train");
-      train::write_file_atomically(dir + "/key", key);
+      // This rank alone works on this point: whatever temporaries are here, a killed run left.
+      remove_stale_temp_files(dir);
+      remove_stale_temp_files(dir + "/train");
+      write_file_atomically(dir + "/key", key);
 
       if (!backend) {
         const int threads = config.threads > 0 ? config.threads : omp_get_num_procs();
@@ -199,7 +203,13 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
       train_options.resume = fs::exists(dir + "/train/checkpoint.bin");
       train_options.progress_bar = options.progress_bar;
       train_options.log = options.progress_bar ? options.log : nullptr;
-      const train::TrainResult trained = train::train(train_config, data, *backend, train_options);
+      train_options.interrupted = options.interrupted;
+      train::TrainResult trained;
+      try {
+        trained = train::train(train_config, data, *backend, train_options);
+      } catch (const train::Interrupted&) {
+        throw ExperimentInterrupted(finished, owned);
+      }
 
       PointResult p = summarise_training(trained, train_config);
       p.index = this_index;
@@ -217,7 +227,7 @@ std::vector<PointResult> run_experiment_points(const ExperimentConfig& config, c
         if (it == energy_tables.end()) it = energy_tables.emplace(energy_path, sim::load_energy_table(energy_path)).first;
         p.hw.push_back(simulate_point(workload, hw, it->second, config, train_config.batch));
       }
-      train::write_file_atomically(dir + "/point.json", point_to_json(p).dump(1) + "\n");
+      write_file_atomically(dir + "/point.json", point_to_json(p).dump(1) + "\n");
       log_point(p, "");
       mine.push_back(std::move(p));
     }

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,18 @@ struct ExperimentRunOptions {
   bool progress_bar = false;         // the training's live bar (a TTY)
   std::FILE* log = nullptr;          // one line per finished point; nullptr: silent
   bool force = false;                // ignore cached results
+  // Polled before every point and every training step; true stops the run there by throwing
+  // ExperimentInterrupted. Empty: never.
+  std::function<bool()> interrupted;
+};
+
+// The run stopped at a safe point: every finished point's files (point.json and the rest) are
+// complete, and the point in progress keeps its last epoch's checkpoint, so running the same
+// command again reuses the former and resumes the latter.
+struct ExperimentInterrupted : std::runtime_error {
+  ExperimentInterrupted(std::size_t done, std::size_t total)
+      : std::runtime_error("interrupted"), points_done(done), points_owned(total) {}
+  std::size_t points_done, points_owned;  // of this rank
 };
 
 // The key of one point: FNV-1a 64 of the mpsim version, the merged training YAML (policy

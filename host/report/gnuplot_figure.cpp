@@ -1,9 +1,11 @@
 #include "host/report/gnuplot_figure.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <fstream>
 #include <stdexcept>
+
+#include "model/atomic_file.hpp"
 
 namespace mpsim::host {
 namespace {
@@ -34,18 +36,23 @@ const char* style_name(PlotSeries::Style s) {
   return "points";
 }
 
-void run_gnuplot(const std::string& script, const std::string& png_path) {
+// The script is kept next to the PNG (with the PNG's own name in it, for a user to re-run);
+// gnuplot itself runs a copy that writes a temporary PNG, committed like every other file, so a
+// killed run or a full disk never leaves a truncated plot under the final name.
+void run_gnuplot(const std::string& script, const std::string& temp_script, const std::string& png_path) {
   const std::string script_path = png_path.substr(0, png_path.rfind('.')) + ".gp";
-  {
-    std::ofstream out(script_path);
-    out << script;
-    if (!out) throw std::runtime_error(script_path + ": cannot write the plot script");
-  }
-  const std::string command = "gnuplot " + quoted(script_path) + " 2>/dev/null";
-  if (std::system(command.c_str()) != 0) {
+  write_file_atomically(script_path, script);
+  const std::string temp_png = temp_path_for(png_path);
+  write_file_atomically(temp_path_for(script_path), temp_script);
+  const std::string command = "gnuplot " + quoted(temp_path_for(script_path)) + " 2>/dev/null";
+  const int status = std::system(command.c_str());
+  std::remove(temp_path_for(script_path).c_str());
+  if (status != 0) {
+    std::remove(temp_png.c_str());
     throw std::runtime_error(png_path + ": gnuplot failed or is not installed (make deps installs gnuplot-nox; script: " +
                              script_path + ")");
   }
+  commit_file(temp_png, png_path);
 }
 
 }  // namespace
@@ -96,10 +103,10 @@ std::string gnuplot_script(const StackedBarFigure& figure, const std::string& pn
 }
 
 void render_figure(const XyFigure& figure, const std::string& png_path) {
-  run_gnuplot(gnuplot_script(figure, png_path), png_path);
+  run_gnuplot(gnuplot_script(figure, png_path), gnuplot_script(figure, temp_path_for(png_path)), png_path);
 }
 void render_figure(const StackedBarFigure& figure, const std::string& png_path) {
-  run_gnuplot(gnuplot_script(figure, png_path), png_path);
+  run_gnuplot(gnuplot_script(figure, png_path), gnuplot_script(figure, temp_path_for(png_path)), png_path);
 }
 
 }  // namespace mpsim::host

@@ -1,13 +1,13 @@
 #include "host/train/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "model/atomic_file.hpp"
 
 namespace mpsim::host::train {
 namespace {
@@ -127,29 +127,7 @@ RunState decode_state(Reader& r) {
 }
 static_assert(std::is_trivially_copyable_v<EpochMetrics> && std::is_trivially_copyable_v<TensorEpochStats>);
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 }  // namespace
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw std::runtime_error(tmp + ": cannot write");
-  }
-  fsync_path(tmp, O_RDONLY);
-  std::filesystem::rename(tmp, path);
-  const auto dir = std::filesystem::path(path).parent_path();
-  fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY);
-}
 
 void write_checkpoint(const std::string& path, const Checkpoint& c) {
   std::vector<std::pair<std::uint32_t, std::string>> sections;

@@ -1,5 +1,5 @@
-// Checkpoints: a versioned binary file written atomically (temporary file, fsync, rename, fsync
-// of the directory), so a crash leaves the previous checkpoint intact.
+// Checkpoints: a versioned binary file written atomically (model/atomic_file.hpp: temporary file,
+// fsync, rename, fsync of the directory), so a crash leaves the previous checkpoint intact.
 //
 // Layout (little-endian):
 //   "MPSIMCKP"  u32 version (1)  u32 section count
@@ -38,8 +38,5 @@ struct Checkpoint {
 
 void write_checkpoint(const std::string& path, const Checkpoint& c);
 Checkpoint read_checkpoint(const std::string& path);
-
-// Writes `text` to `path` through a temporary file, fsync and rename (metrics, summaries).
-void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace mpsim::host::train

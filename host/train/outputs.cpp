@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include "host/train/checkpoint.hpp"
+#include "model/atomic_file.hpp"
 #include "model/format_names.hpp"
 
 namespace mpsim::host::train {

@@ -36,11 +36,21 @@ class Progress {
                std::string(static_cast<std::size_t>(filled), '#'), std::string(static_cast<std::size_t>(kWidth - filled), '.'),
                done, steps_, loss, 100 * accuracy, eta);
     std::fflush(out_);
+    bar_drawn_ = true;
+  }
+
+  // The run stops mid-epoch (Ctrl-C): end the bar's line so the next message starts on its own.
+  void interrupted() {
+    if (!out_ || !bar_drawn_) return;
+    fmt::print(out_, "\n");
+    std::fflush(out_);
+    bar_drawn_ = false;
   }
 
   void end_epoch(const EpochMetrics& m, const std::string& status) {
     if (!out_) return;
     if (bar_) fmt::print(out_, "\r\033[K");
+    bar_drawn_ = false;
     fmt::print(out_, "epoch {}/{}: loss {:.4f} train {:.2f}% test {:.2f}% lr {:.4g} scale {:g} overflow {} promotions {} {:.1f}s{}\n",
                m.epoch, epochs_, m.train_loss, 100 * m.train_accuracy, 100 * m.test_accuracy, m.lr, m.loss_scale,
                m.overflow, m.promotions, m.train_seconds, status == "diverged" ? " DIVERGED" : "");
@@ -53,6 +63,7 @@ class Progress {
   int epochs_;
   std::int64_t steps_;
   int epoch_ = 0;
+  bool bar_drawn_ = false;  // a bar line is on screen without its newline
   std::chrono::steady_clock::time_point start_, last_;
 };
 

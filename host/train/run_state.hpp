@@ -10,6 +10,7 @@ namespace mpsim::host::train {
 
 struct EpochMetrics {
   int epoch = 0;                  // from 1
+  std::int32_t reserved = 0;      // what would be padding: see the static_asserts below
   double lr = 0;                  // at the epoch's last step
   double train_loss = 0, train_accuracy = 0;   // means over the epoch's steps / samples
   double test_loss = 0, test_accuracy = 0;     // BN in eval mode, activations still rounded
@@ -27,7 +28,15 @@ struct EpochMetrics {
 struct TensorEpochStats {
   std::int64_t elements = 0, overflow = 0, underflow = 0;
   float amax = 0;
+  std::uint32_t reserved = 0;     // what would be padding: see the static_asserts below
 };
+
+// Checkpoints store these structs' bytes as they are (checkpoint.cpp), so no byte of them may
+// be padding: its value is undefined, and a resumed run's checkpoint would then differ from an
+// uninterrupted run's in bytes that mean nothing (the kill-and-resume test found it).
+static_assert(sizeof(EpochMetrics) == 2 * sizeof(std::int32_t) + 18 * 8, "EpochMetrics must have no padding");
+static_assert(sizeof(TensorEpochStats) == 3 * sizeof(std::int64_t) + sizeof(float) + sizeof(std::uint32_t),
+              "TensorEpochStats must have no padding");
 
 struct PromotionRecord {
   std::int64_t step = 0;

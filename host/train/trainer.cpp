@@ -117,6 +117,10 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
     progress.start_epoch(epoch);
 
     while (batches.next(images, labels)) {                              // next batch
+      if (options.interrupted && options.interrupted()) {
+        progress.interrupted();
+        throw Interrupted(state.epochs_done);
+      }
       const auto n = static_cast<std::int64_t>(labels.size());
       s.ctx.begin_step(state.step, epoch);
       s.net.refresh_weights(s.ctx);                                     // θ = Q(master)

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,17 @@ struct TrainOptions {
   bool progress_bar = false;      // a live bar (a TTY); otherwise one line per epoch
   std::FILE* log = nullptr;       // where progress goes; nullptr: silent
   int stop_after_epochs = 0;      // > 0: return after this many epochs of this call (an interrupted run)
+  // Polled before every step (a safe point: nothing half-done to write); true stops the run
+  // there by throwing Interrupted. Empty: never.
+  std::function<bool()> interrupted;
+};
+
+// A run stopped by TrainOptions::interrupted. Nothing of the unfinished epoch was written:
+// out_dir holds the outputs and checkpoint of the last finished epoch, from which --resume
+// continues to the same result an uninterrupted run gives.
+struct Interrupted : std::runtime_error {
+  explicit Interrupted(int epochs) : std::runtime_error("interrupted"), epochs_done(epochs) {}
+  int epochs_done;  // epochs in the checkpoint left behind
 };
 
 struct TrainResult {

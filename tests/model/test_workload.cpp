@@ -123,7 +123,7 @@ TEST_CASE("workload files are written whole or not at all", "[model][workload]")
   write_workload_file(path, w);
   CHECK(read_workload_file(path) == w);
   CHECK_THROWS_WITH(write_workload_file("/nonexistent-dir/w.jsonl", w),
-                    "/nonexistent-dir/w.jsonl: cannot open for writing");
+                    "/nonexistent-dir/w.jsonl: cannot create a file in its directory: No such file or directory");
   CHECK_THROWS_WITH(read_workload_file("/nonexistent-dir/w.jsonl"), "/nonexistent-dir/w.jsonl: cannot open for reading");
   std::remove(path.c_str());
 }
