@@ -353,7 +353,7 @@ bool locked(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("a second run on a locked output directory gets one line and changes nothing; a SIGKILL frees the lock",
+TEST_CASE("a second run on a locked output directory gets one line and changes nothing, a SIGKILL frees the lock",
           "[host][faults]") {
   const fs::path dir = mpsim::test::fresh_temp_dir("faults_lock") / "out";
   auto first = spawn_mpsim(train_command(dir, 1000));
