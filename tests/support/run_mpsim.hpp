@@ -91,7 +91,7 @@ class Child {
   ~Child() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
-      wait();
+      reap();
     }
   }
 
@@ -113,7 +113,16 @@ class Child {
     }
     return true;
   }
+  // A sanitizer report in what it printed fails the calling test (throw_on_sanitizer_report).
   Run wait() {
+    Run r = reap();
+    throw_on_sanitizer_report(r.err);
+    return r;
+  }
+
+ private:
+  // wait() without the report check, for the destructor, which must not throw.
+  Run reap() {
     while (!reaped_) {
       drain_tty();
       int raw = 0;
@@ -133,7 +142,6 @@ class Child {
     return r;
   }
 
- private:
   // The pty's buffer is small: read what the child wrote so it never blocks on a full terminal.
   void drain_tty() {
     if (tty_fd_ < 0) return;
