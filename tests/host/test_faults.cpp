@@ -412,6 +412,29 @@ TEST_CASE("mpsim train on a full disk: one line naming the file, earlier checkpo
   INFO(resumed.out << resumed.err);
   REQUIRE(resumed.status == 0);
   CHECK(results_of(dir) == results_of(root / "reference"));
+
+  // A file system that really fills up (ENOSPC): a tmpfs with room for one epoch's files, not
+  // for the second checkpoint's temporary, mounted in a user namespace where that is permitted.
+  // Its files are copied out before the namespace, and the tmpfs with it, goes away.
+  if (std::system("unshare -rm true >/dev/null 2>&1") != 0) {
+    WARN("unshare -rm is not permitted here: the tmpfs disk-full case did not run");
+  } else {
+    const fs::path mount = root / "tmpfs", copy = root / "copy";
+    fs::create_directories(mount);
+    const std::string tmpfs = "unshare -rm sh -c 'mount -t tmpfs -o size=" +
+                              std::to_string(checkpoint.size() / 1024 + 64) + "k tmpfs " + mount.string() +
+                              " && \"$0\" \"$@\"; status=$?; cp -a " + (mount / "run").string() + " " + copy.string() +
+                              "; exit $status'";
+    const Run r = run_command(tmpfs, train_command(mount / "run", 3));
+    INFO(r.out << r.err);
+    CHECK(r.status == 1);
+    CHECK(count(r.err, "\n") == 1);
+    CHECK(r.err.find((mount / "run/checkpoint.bin").string() + ": cannot write: No space left on device") !=
+          std::string::npos);
+    CHECK(temporaries_under(copy).empty());
+    CHECK(check_files_whole(copy) == 0);
+    CHECK(mpsim::host::train::read_checkpoint((copy / "checkpoint.bin").string()).state.epochs_done == 1);
+  }
   fs::remove_all(root);
 }
 
