@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <vector>
 
 #include "model/edit_distance.hpp"
@@ -41,6 +42,12 @@ std::string nearest_name(std::string_view got, const std::vector<std::string_vie
 ConfigReader::ConfigReader(std::string path) : path_(std::move(path)) {
   std::ifstream in(path_);
   if (!in) throw ConfigError(path_ + ": cannot open the file");
+  load(in);
+}
+
+ConfigReader::ConfigReader(std::string path, std::istream& in) : path_(std::move(path)) { load(in); }
+
+void ConfigReader::load(std::istream& in) {
   try {
     root_ = YAML::Load(in);
   } catch (const YAML::Exception& e) {
@@ -60,8 +67,9 @@ void ConfigReader::check_map(const YAML::Node& node, const std::string& key,
   std::string names;
   for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
   if (!node.IsMap()) fail(key, "must be a map with keys " + names + " (got " + scalar_text(node) + ")");
+  check_keys(node, key);
   for (const auto& entry : node) {
-    const std::string name = entry.first.as<std::string>();
+    const std::string name = entry.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       const std::string near = nearest_name(name, allowed);
       fail(join_key(key, name), "unknown key" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
@@ -70,6 +78,24 @@ void ConfigReader::check_map(const YAML::Node& node, const std::string& key,
   }
   for (std::string_view r : required) {
     if (!node[std::string(r)]) fail(join_key(key, r), "missing; required");
+  }
+}
+
+void ConfigReader::check_keys(const YAML::Node& map, const std::string& key) const {
+  // yaml-cpp keeps both entries of a repeated key and answers lookups with the first, so a key
+  // written twice would be read half; it is rejected instead.
+  std::map<std::string, int> first_line;
+  for (const auto& entry : map) {
+    if (!entry.first.IsScalar()) {
+      const std::string what = "keys must be plain names (got " + scalar_text(entry.first) + " as a key)";
+      if (key.empty()) throw ConfigError(path_ + ": " + what);
+      fail(key, what);
+    }
+    const int line = entry.first.Mark().line + 1;
+    if (const auto [it, fresh] = first_line.emplace(entry.first.Scalar(), line); !fresh) {
+      fail(join_key(key, entry.first.Scalar()), "given twice (lines " + std::to_string(it->second) + " and " +
+                                                    std::to_string(line) + "); each key may appear once");
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ std::string nearest_name(std::string_view got, const std::vector<std::string_vie
 class ConfigReader {
  public:
   explicit ConfigReader(std::string path);
+  // The same from an open stream; `path` names it in errors (the fuzz targets read from memory).
+  ConfigReader(std::string path, std::istream& in);
   const std::string& path() const { return path_; }
   const YAML::Node& root() const { return root_; }
 
@@ -31,6 +34,8 @@ class ConfigReader {
   // every key in `required`.
   void check_map(const YAML::Node& node, const std::string& key, std::initializer_list<std::string_view> allowed,
                  std::initializer_list<std::string_view> required = {}) const;
+  // Every key of the map `map` (at `key`) is a scalar and appears once (check_map calls it).
+  void check_keys(const YAML::Node& map, const std::string& key) const;
   const YAML::Node child(const YAML::Node& node, const std::string& key, std::string_view name) const;
 
   std::int64_t integer(const YAML::Node& node, const std::string& key, std::int64_t min, std::int64_t max) const;
@@ -39,6 +44,7 @@ class ConfigReader {
   std::string text(const YAML::Node& node, const std::string& key) const;
 
  private:
+  void load(std::istream& in);
   std::string path_;
   YAML::Node root_;
 };

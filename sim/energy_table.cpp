@@ -24,9 +24,10 @@ EnergyEntry read_entry(const ConfigReader& r, const YAML::Node& node, const std:
 
 std::vector<FormatEnergy> read_formats(const ConfigReader& r, const YAML::Node& node, const std::string& key) {
   if (!node.IsMap() || node.size() == 0) r.fail(key, "a map from format name to {pj, source}, at least one entry");
+  r.check_keys(node, key);
   std::vector<FormatEnergy> out;
   for (const auto& entry : node) {
-    const std::string name = entry.first.as<std::string>();
+    const std::string name = entry.first.Scalar();
     const std::string k = join_key(key, name);
     FloatFormat f;
     try {
@@ -86,8 +87,9 @@ double EnergyTable::sram_pj_per_byte(std::int64_t capacity_bytes) const {
   return pj / bytes_per_access;
 }
 
-EnergyTable load_energy_table(const std::string& path) {
-  const ConfigReader r(path);
+// The table as read by `r` (from a file or a stream).
+static EnergyTable read_table(const ConfigReader& r) {
+  const std::string& path = r.path();
   const YAML::Node& root = r.root();
   r.check_map(root, "", {"name", "source", "multiply", "add", "zero_gating", "sram", "dram", "static"},
               {"name", "multiply", "add", "zero_gating", "sram", "dram", "static"});
@@ -133,5 +135,9 @@ EnergyTable load_energy_table(const std::string& path) {
   t.static_mw_per_sram_kib = read_entry(r, st["per_sram_kib"], "static.per_sram_kib", "mw");
   return t;
 }
+
+EnergyTable load_energy_table(const std::string& path) { return read_table(ConfigReader(path)); }
+
+EnergyTable read_energy_table(std::istream& in, const std::string& path) { return read_table(ConfigReader(path, in)); }
 
 }  // namespace mpsim::sim

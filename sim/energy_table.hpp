@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,7 @@ struct EnergyTable {
 
 // Throws ConfigError (sim/hw_config.hpp) with "FILE: key 'x': what is allowed".
 EnergyTable load_energy_table(const std::string& path);
+// The same from an open stream; `path` names it in errors.
+EnergyTable read_energy_table(std::istream& in, const std::string& path);
 
 }  // namespace mpsim::sim

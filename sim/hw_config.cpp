@@ -2,6 +2,7 @@
 #include "sim/hw_config.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 
 #include "model/format_names.hpp"
@@ -9,7 +10,7 @@
 
 namespace mpsim::sim {
 
-HwConfig load_scalesim_cfg(const std::string& path);  // sim/scalesim_cfg.cpp
+HwConfig read_scalesim_cfg(std::istream& in, const std::string& path);  // sim/scalesim_cfg.cpp
 
 const char* dataflow_name(Dataflow d) {
   switch (d) {
@@ -61,8 +62,8 @@ FloatFormat read_format(const ConfigReader& r, const YAML::Node& node, const std
   }
 }
 
-HwConfig load_yaml(const std::string& path) {
-  const ConfigReader r(path);
+HwConfig read_yaml(const ConfigReader& r) {
+  const std::string& path = r.path();
   const YAML::Node& root = r.root();
   r.check_map(root, "", {"name", "clock_mhz", "timing", "energy_table", "array", "sram", "dram"},
               {"name", "clock_mhz", "array", "sram", "dram"});
@@ -128,8 +129,14 @@ bool has_extension(const std::string& path, std::string_view ext) {
 
 HwConfig load_hw_config(const std::string& path) {
   if (!std::filesystem::exists(path)) throw ConfigError(path + ": no such file");
-  if (has_extension(path, ".cfg")) return load_scalesim_cfg(path);
-  if (has_extension(path, ".yaml") || has_extension(path, ".yml")) return load_yaml(path);
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open the file");
+  return read_hw_config(in, path);
+}
+
+HwConfig read_hw_config(std::istream& in, const std::string& path) {
+  if (has_extension(path, ".cfg")) return read_scalesim_cfg(in, path);
+  if (has_extension(path, ".yaml") || has_extension(path, ".yml")) return read_yaml(ConfigReader(path, in));
   throw ConfigError(path + ": unknown config type; allowed: .yaml or .yml (mpsim), .cfg (SCALE-Sim)");
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <istream>
 #include <stdexcept>
 #include <string>
 
@@ -110,6 +111,8 @@ struct ConfigError : std::runtime_error {
 // 1024 bytes, clock 1000 MHz so that a word per cycle is 1 GB/s; timing mode scalesim).
 // Throws ConfigError.
 HwConfig load_hw_config(const std::string& path);
+// The same from an open stream; `path` names it in errors and its extension picks the format.
+HwConfig read_hw_config(std::istream& in, const std::string& path);
 
 // Checks the invariants load_hw_config enforces on a config built in code (tests, the CLI's
 // overrides); throws ConfigError naming `where`.

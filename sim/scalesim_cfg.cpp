@@ -55,9 +55,7 @@ struct Entry {
 
 }  // namespace
 
-HwConfig load_scalesim_cfg(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open the file");
+HwConfig read_scalesim_cfg(std::istream& in, const std::string& path) {
   const auto fail = [&](const std::string& key, const std::string& what) -> void {
     throw ConfigError(path + ": key '" + key + "': " + what);
   };
@@ -103,7 +101,13 @@ HwConfig load_scalesim_cfg(const std::string& path) {
       fail(section + "." + key, "unknown key" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
                                     " Allowed: " + names);
     }
-    values[lower(section + "." + key)] = {section + "." + std::string(*match), trim(t.substr(sep + 1)), n};
+    // configparser (SCALE-Sim's reader) refuses a key given twice in a section; so does this.
+    const auto [it, fresh] = values.try_emplace(lower(section + "." + key),
+                                                Entry{section + "." + std::string(*match), trim(t.substr(sep + 1)), n});
+    if (!fresh) {
+      fail(it->second.key, "given twice (lines " + std::to_string(it->second.line) + " and " + std::to_string(n) +
+                               "); each key may appear once");
+    }
   }
 
   const auto get = [&](const std::string& key) -> const Entry& {

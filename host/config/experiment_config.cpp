@@ -1,6 +1,7 @@
 #include "host/config/experiment_config.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <set>
 
@@ -48,11 +49,15 @@ bool valid_label(const std::string& s) {
 }  // namespace
 
 ExperimentConfig load_experiment_config(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigFieldError(file + ": cannot open for reading");
+  return read_experiment_config(in, file);
+}
+
+ExperimentConfig read_experiment_config(std::istream& in, const std::string& file) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw ConfigFieldError(file + ": cannot open for reading");
+    root = YAML::Load(in);
   } catch (const YAML::Exception& e) {
     throw ConfigFieldError(fmt::format("{}: line {}: not valid YAML: {}", file, e.mark.line + 1, e.msg));
   }
@@ -100,6 +105,9 @@ ExperimentConfig load_experiment_config(const std::string& file) {
 
   // The training config once, to report its own errors against its own file.
   YAML::Node base;
+  // A directory, a device or a FIFO is no training config (opening a FIFO waits for a writer).
+  if (!fs::is_regular_file(c.train_file))
+    r.fail("train", "cannot open '" + c.train_file + "' (paths are relative to this file)");
   try {
     base = YAML::LoadFile(c.train_file);
   } catch (const YAML::BadFile&) {

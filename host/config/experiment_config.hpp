@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct ExperimentConfig {
 // Throws ConfigFieldError (one line) for anything invalid, including a bad training config or
 // hw config it names.
 ExperimentConfig load_experiment_config(const std::string& file);
+// The same from an open stream; `file` names it in errors and anchors its relative paths.
+ExperimentConfig read_experiment_config(std::istream& in, const std::string& file);
 
 // The training config of one point: the assignment's config with `seed`.
 TrainConfig point_train_config(const ExperimentAssignment& a, std::uint64_t seed);

@@ -120,15 +120,18 @@ TrainConfig parse_train_config(const YAML::Node& root, const std::string& file) 
 
 TrainConfig load_train_config(const std::string& file, const std::vector<std::string>& overrides,
                               const std::string& policy_override) {
+  std::ifstream in(file);
+  if (!in) throw ConfigFieldError(file + ": cannot open the config file");
+  return read_train_config(in, file, overrides, policy_override);
+}
+
+TrainConfig read_train_config(std::istream& in, const std::string& file, const std::vector<std::string>& overrides,
+                              const std::string& policy_override) {
   YAML::Node root;
-  {
-    std::ifstream in(file);
-    if (!in) throw ConfigFieldError(file + ": cannot open the config file");
-    try {
-      root = YAML::Load(in);
-    } catch (const YAML::ParserException& e) {
-      throw ConfigFieldError(file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-    }
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigFieldError(file + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigFieldError(file + ": must be a YAML mapping of training settings");

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct TrainConfig {
 // Reads FILE, applies `overrides` ("dotted.key=value", YAML value syntax) in order, then
 // validates. `policy_override` non-empty replaces the policy node by that name (its defaults).
 TrainConfig load_train_config(const std::string& file, const std::vector<std::string>& overrides,
+                              const std::string& policy_override = "");
+// The same from an open stream; `file` names it in errors.
+TrainConfig read_train_config(std::istream& in, const std::string& file, const std::vector<std::string>& overrides,
                               const std::string& policy_override = "");
 // The same from an already-loaded document (tests).
 TrainConfig parse_train_config(const YAML::Node& root, const std::string& file);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/core.h>
 
@@ -22,6 +23,18 @@ std::string nearest_name(std::string_view word, const std::vector<std::string>& 
 FieldReader::FieldReader(const YAML::Node& map, std::string file, std::string prefix)
     : map_(map), file_(std::move(file)), prefix_(std::move(prefix)) {
   if (!map_.IsMap()) throw ConfigFieldError(fmt::format("{}: key '{}': must be a mapping of keys to values", file_, prefix_));
+  // yaml-cpp keeps both entries of a repeated key and answers lookups with the first, so a key
+  // written twice would be read half; every map of a config passes here, so it is rejected here.
+  std::map<std::string, int> first_line;
+  for (const auto& kv : map_) {
+    if (!kv.first.IsScalar()) {
+      const std::string what = "keys must be plain names, not a list or mapping";
+      throw ConfigFieldError(prefix_.empty() ? file_ + ": " + what : fmt::format("{}: key '{}': {}", file_, prefix_, what));
+    }
+    const int line = kv.first.Mark().line + 1;
+    if (const auto [it, fresh] = first_line.emplace(kv.first.Scalar(), line); !fresh)
+      fail(kv.first.Scalar(), fmt::format("given twice (lines {} and {}); each key may appear once", it->second, line));
+  }
 }
 
 void FieldReader::fail(const std::string& key, const std::string& what) const {
@@ -30,7 +43,7 @@ void FieldReader::fail(const std::string& key, const std::string& what) const {
 
 void FieldReader::reject_unknown(const std::vector<std::string>& allowed) const {
   for (const auto& kv : map_) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();  // a scalar: the constructor checked
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
       fail(key, "unknown key (did you mean '" + nearest_name(key, allowed) + "'?)");
   }

@@ -161,6 +161,17 @@ TEST_CASE("sim config: bad hw YAML gives one line naming file, key and what is a
       {"lanes class unknown", replace(kGoodYaml, "fp8: 4", "int8: 4"), "key 'array.macs_per_cycle.int8': unknown key"},
       {"map where a number goes", replace(kGoodYaml, "rows: 16", "rows: {a: 1}"), "key 'array.rows': a whole number"},
       {"not YAML", "array: [1, 2\n", "not valid YAML"},
+      {"empty file", "", "the file must be a YAML map of keys"},
+      // yaml-cpp keeps a repeated key and answers lookups with the first: the reader refuses it.
+      {"duplicate key", replace(kGoodYaml, "  rows: 16\n", "  rows: 16\n  rows: 8\n"),
+       "key 'array.rows': given twice (lines 5 and 6); each key may appear once"},
+      {"duplicate in a flow map", replace(kGoodYaml, "{fp32: 1,", "{fp32: 1, fp32: 2,"),
+       "key 'array.macs_per_cycle.fp32': given twice (lines 9 and 9)"},
+      {"a list as a key", "? [a]\n: 1\n" + kGoodYaml, "keys must be plain names (got a list as a key)"},
+      {"a map as a nested key", replace(kGoodYaml, "  rows: 16\n", "  ? {r: 1}\n  : 16\n"),
+       "key 'array': keys must be plain names (got a map as a key)"},
+      {"huge integer", replace(kGoodYaml, "rows: 16", "rows: 99999999999999999999"),
+       "key 'array.rows': a whole number from 1 to 16384 (got '99999999999999999999')"},
   };
   for (const Case& c : cases) {
     const std::string path = write_temp("bad.yaml", c.text);
@@ -201,6 +212,12 @@ TEST_CASE("sim config: SCALE-Sim .cfg keys validated the same way", "[sim][confi
                                 "Bandwidth : nan"),
        "key 'architecture_presets.Bandwidth': words per cycle greater than 0"},
       {"unknown section", replace(good, "[run_presets]", "[run_settings]"), "key '[run_settings]': unknown section"},
+      {"empty file", "", "key 'architecture_presets.ArrayHeight': missing; required"},
+      // configparser, SCALE-Sim's reader, refuses a repeated key; so does mpsim.
+      {"duplicate key", replace(good, "Dataflow : os", "Dataflow : os\ndataflow : ws"),
+       "key 'architecture_presets.Dataflow': given twice"},
+      {"huge size", replace(good, "IfmapSramSzkB:    64", "IfmapSramSzkB: 99999999999999999999"),
+       "key 'architecture_presets.IfmapSramSzkB': a whole number from 1 to 16777216"},
   };
   for (const Case& c : cases) {
     const std::string path = write_temp("bad.cfg", c.text);
@@ -233,6 +250,11 @@ TEST_CASE("sim config: bad energy tables give one clear line", "[sim][config][en
       {"unknown format", replace(good, "  e5m2: {pj: 0.16", "  e9m9: {pj: 0.16"), "key 'multiply.e9m9': a format name"},
       {"capacities out of order", replace(good, "capacity_kib: 32,", "capacity_kib: 4,"),
        "key 'sram.points[1].capacity_kib': capacities must ascend"},
+      {"NaN energy", replace(good, "pj: 3.7,", "pj: .nan,"), "key 'multiply.fp32.pj': a number from 0 to 10000000 (got '.nan')"},
+      {"duplicate format", replace(good, "multiply:\n", "multiply:\n  fp16: {pj: 1, source: x}\n"),
+       "key 'multiply.fp16': given twice"},
+      {"a list as a format", replace(good, "multiply:\n", "multiply:\n  [fp16]: {pj: 1, source: x}\n"),
+       "key 'multiply': keys must be plain names (got a list as a key)"},
   };
   for (const Case& c : cases) {
     const std::string path = write_temp("bad_energy.yaml", c.text);

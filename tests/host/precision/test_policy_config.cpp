@@ -160,6 +160,15 @@ TEST_CASE("policy config: bad inputs give one exact line", "[host][precision]") 
        "cfg.yaml: key 'policy.rules[0].role': must be one of any|weight|master_weight|activation|activation_grad|"
        "weight_grad|optimizer_state|loss_scale, not 'activations' (did you mean 'activation'?)"},
       {"[lee]", "cfg.yaml: key 'policy': must be a mapping of keys to values"},
+      // yaml-cpp keeps a repeated key and answers lookups with the first: the reader refuses it.
+      {"{name: lee, r: 0.5, r: 0.7}",
+       "cfg.yaml: key 'policy.r': given twice (lines 1 and 1); each key may appear once"},
+      {"name: lee\nr: 0.5\nname: uniform\n",
+       "cfg.yaml: key 'policy.name': given twice (lines 1 and 3); each key may appear once"},
+      {"{name: lee, r: .nan}", "cfg.yaml: key 'policy.r': must be a number in [0, 1], not '.nan'"},
+      {"{name: lee, [r]: 0.5}", "cfg.yaml: key 'policy': keys must be plain names, not a list or mapping"},
+      {"{name: custom, rules: [{format: e4m3, format: e5m2}]}",
+       "cfg.yaml: key 'policy.rules[0].format': given twice (lines 1 and 1); each key may appear once"},
   };
   for (const Case& c : cases) {
     INFO(c.yaml);
