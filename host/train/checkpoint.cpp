@@ -63,20 +63,37 @@ class Reader {
     pos_ += n;
     return s;
   }
+  // `n` raw bytes (a section's payload).
+  std::string raw(std::uint64_t n) {
+    need(n);
+    std::string s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  // An element count, each element taking at least `min_bytes` of what is left: a count the
+  // rest of the section cannot hold is corrupt, and is refused before anything is allocated.
+  std::size_t count(std::size_t min_bytes) {
+    const auto n = get<std::uint64_t>();
+    if (n > (in_.size() - pos_) / min_bytes) fail();
+    return n;
+  }
+  bool at_end() const { return pos_ == in_.size(); }
   template <typename T>
   std::vector<T> vec() {
     const auto n = get<std::uint64_t>();
     if (n > in_.size() / sizeof(T) + 1) fail();
     need(n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+    // An empty vector's data() may be null, and memcpy from or to null is undefined even for 0
+    // bytes (UBSan's report under tests/fuzz, on an empty list in the seed checkpoint).
+    if (n > 0) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
     return v;
   }
 
  private:
-  void need(std::size_t n) {
-    if (pos_ + n > in_.size()) fail();
+  void need(std::uint64_t n) {
+    if (n > in_.size() - pos_) fail();  // not pos_ + n, which wraps for a corrupt n near 2^64
   }
   [[noreturn]] void fail() { throw CheckpointError(what_ + ": section is truncated"); }
   const std::string& in_;
@@ -88,12 +105,28 @@ void put_format(Writer& w, const FloatFormat& f) {
   w.put<std::int32_t>(f.exp_bits), w.put<std::int32_t>(f.man_bits), w.put<std::int32_t>(f.bias);
   w.put<std::uint8_t>(static_cast<std::uint8_t>(f.specials)), w.put<std::uint8_t>(f.subnormals ? 1 : 0);
 }
-FloatFormat get_format(Reader& r) {
+FloatFormat get_format(Reader& r, const std::string& path) {
   FloatFormat f;
   f.exp_bits = r.get<std::int32_t>(), f.man_bits = r.get<std::int32_t>(), f.bias = r.get<std::int32_t>();
-  f.specials = static_cast<Specials>(r.get<std::uint8_t>());
+  const auto specials = r.get<std::uint8_t>();
   f.subnormals = r.get<std::uint8_t>() != 0;
+  // is_supported() computes emax and emin from the bias; a corrupt bias near INT_MIN would
+  // overflow there, so the bias is bounded first (any supported format's bias is far inside).
+  const bool bias_sane = f.bias > -4 * kMaxAbsExponent && f.bias < 4 * kMaxAbsExponent;
+  const auto unsupported = [&] {
+    return CheckpointError(path + ": section " + std::to_string(kAssignment) + " holds an unsupported float format");
+  };
+  if (specials > static_cast<std::uint8_t>(Specials::none) || !bias_sane) throw unsupported();
+  f.specials = static_cast<Specials>(specials);
+  if (!is_supported(f)) throw unsupported();
   return f;
+}
+template <typename Enum>
+Enum get_enum(Reader& r, Enum last, const std::string& path) {
+  const auto v = r.get<std::uint8_t>();
+  if (v > static_cast<std::uint8_t>(last))
+    throw CheckpointError(path + ": section " + std::to_string(kAssignment) + " holds an unknown rounding or overflow code");
+  return static_cast<Enum>(v);
 }
 
 std::string encode_state(const RunState& s) {
@@ -116,9 +149,10 @@ RunState decode_state(Reader& r) {
   s.step = r.get<std::int64_t>(), s.optimizer_steps = r.get<std::int64_t>();
   s.status = r.str(), s.divergence_reason = r.str();
   s.epochs = r.vec<EpochMetrics>();
-  s.tensor_stats.resize(r.get<std::uint64_t>());
+  s.tensor_stats.resize(r.count(sizeof(std::uint64_t)));
   for (auto& e : s.tensor_stats) e = r.vec<TensorEpochStats>();
-  s.promotions.resize(r.get<std::uint64_t>());
+  // A promotion: step, epoch, fraction and three string lengths at least.
+  s.promotions.resize(r.count(8 + 4 + 8 + 3 * 8));
   for (auto& p : s.promotions) {
     p.step = r.get<std::int64_t>(), p.epoch = r.get<std::int32_t>(), p.overflow_fraction = r.get<double>();
     p.tensor = r.str(), p.from = r.str(), p.to = r.str();
@@ -185,7 +219,10 @@ Checkpoint read_checkpoint(const std::string& path) {
   if (!in) throw CheckpointError(path + ": no checkpoint to resume from");
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  return parse_checkpoint(ss.str(), path);
+}
+
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
   if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw CheckpointError(path + ": not an mpsim checkpoint (bad magic)");
   const std::string body = bytes.substr(0, bytes.size() - 4);
@@ -204,26 +241,26 @@ Checkpoint read_checkpoint(const std::string& path) {
   for (std::uint32_t s = 0; s < count; ++s) {
     const auto tag = r.get<std::uint32_t>();
     const auto n = r.get<std::uint64_t>();
-    std::string payload(n, '\0');
-    for (auto& ch : payload) ch = r.get<char>();
+    const std::string payload = r.raw(n);
     if (r.get<std::uint32_t>() != crc(payload))
       throw CheckpointError(path + ": section " + std::to_string(tag) + " fails its checksum");
     Reader p(payload, path);
     switch (tag) {
       case kFingerprint: c.fingerprint = payload; break;
       case kRunState: c.state = decode_state(p); break;
-      case kTensors: c.tensors.resize(p.get<std::uint64_t>()); for (auto& t : c.tensors) t = p.vec<float>(); break;
-      case kBnStats: c.bn_stats.resize(p.get<std::uint64_t>()); for (auto& t : c.bn_stats) t = p.vec<float>(); break;
+      case kTensors: c.tensors.resize(p.count(8)); for (auto& t : c.tensors) t = p.vec<float>(); break;
+      case kBnStats: c.bn_stats.resize(p.count(8)); for (auto& t : c.bn_stats) t = p.vec<float>(); break;
       case kScaler:
         c.scaler.scale = p.get<double>(), c.scaler.clean_steps = p.get<std::int64_t>();
         c.scaler.skipped = p.get<std::int64_t>(), c.scaler.changes = p.get<std::int64_t>();
         break;
       case kAssignment: {
-        c.assignment.accumulator = get_format(p);
-        c.assignment.tensors.resize(p.get<std::uint64_t>());
+        c.assignment.accumulator = get_format(p, path);
+        // A tensor's precision: a format (14 bytes), rounding, overflow, scale, keep_fp32.
+        c.assignment.tensors.resize(p.count(14 + 1 + 1 + 4 + 1));
         for (auto& t : c.assignment.tensors) {
-          t.format = get_format(p);
-          t.rounding = static_cast<Rounding>(p.get<std::uint8_t>()), t.overflow = static_cast<Overflow>(p.get<std::uint8_t>());
+          t.format = get_format(p, path);
+          t.rounding = get_enum(p, Rounding::stochastic, path), t.overflow = get_enum(p, Overflow::infinity, path);
           t.scale = p.get<float>(), t.keep_fp32 = p.get<std::uint8_t>() != 0;
         }
         break;
@@ -231,6 +268,9 @@ Checkpoint read_checkpoint(const std::string& path) {
       case kPolicy: c.policy_state = p.vec<double>(); break;
       default: throw CheckpointError(path + ": unknown section " + std::to_string(tag));
     }
+    // The writer writes exactly what the reader reads: leftover bytes mean a corrupt length.
+    if (tag != kFingerprint && !p.at_end())
+      throw CheckpointError(path + ": section " + std::to_string(tag) + " is longer than its contents");
     seen[tag] = true;
   }
   for (auto tag : kTags)
