@@ -17,6 +17,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
+// MACs of one op, and of the whole stream: counts downstream (MACs, cycles, bytes) are int64,
+// and three dimensions of up to 2^40 would overflow it.
+constexpr std::int64_t kMaxMacs = std::int64_t{1} << 62;
 
 const char* const kPhaseNames[] = {"fwd", "bwd_data", "bwd_weight"};
 const char* const kRoleNames[] = {"weight",      "master_weight",   "activation", "activation_grad",
@@ -94,6 +97,19 @@ TensorRef tensor_field(const json& op, const char* key) {
   return t;
 }
 
+// json::parse keeps the last of a repeated key; a line that says a value twice is refused
+// instead, through the parser's callback, which sees every key of every object as it is read.
+json parse_line(const std::string& line) {
+  std::vector<std::set<std::string>> keys;  // per open object, innermost last
+  return json::parse(line, [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    else if (event == json::parse_event_t::object_end) keys.pop_back();
+    else if (event == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second)
+      throw FieldError("key '" + parsed.get<std::string>() + "' given twice");
+    return true;
+  });
+}
+
 GemmOp op_from_json(const json& j) {
   if (!j.is_object()) throw FieldError("a line must be one JSON object");
   reject_unknown_keys(j, {"name", "layer", "phase", "M", "N", "K", "A", "B", "C", "acc"}, "");
@@ -108,6 +124,9 @@ GemmOp op_from_json(const json& j) {
   op.m = dim_field(j, "M");
   op.n = dim_field(j, "N");
   op.k = dim_field(j, "K");
+  if (op.m > kMaxMacs / op.n / op.k)
+    throw FieldError("M x N x K must be at most 2^62, got " + std::to_string(op.m) + " x " + std::to_string(op.n) +
+                     " x " + std::to_string(op.k));
   op.a = tensor_field(j, "A");
   op.b = tensor_field(j, "B");
   op.c = tensor_field(j, "C");
@@ -134,17 +153,21 @@ std::int64_t Workload::macs() const {
 Workload read_workload(std::istream& in, const std::string& source) {
   Workload w;
   std::set<std::string> names;
+  std::int64_t macs = 0;
   std::string line;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
     const std::string where = source + ":" + std::to_string(line_no) + ": ";
     try {
-      GemmOp op = op_from_json(json::parse(line));
+      GemmOp op = op_from_json(parse_line(line));
       if (!names.insert(op.name).second) throw FieldError("duplicate op name '" + op.name + "'");
+      if (op.macs() > kMaxMacs - macs) throw FieldError("the ops' MACs add up to more than 2^62");
+      macs += op.macs();
       w.ops.push_back(std::move(op));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 1, ...".
+      // Not only parse_error: a number beyond a double ("1e999") throws out_of_range.406.
       std::string what = e.what();
       const auto pos = what.find("] ");
       throw WorkloadError(where + "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));

@@ -23,6 +23,7 @@ constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 // Largest value of one CSV field: far above any real layer, small enough that a product of
 // three fields cannot overflow before the 2^40 check.
 constexpr std::int64_t kMaxField = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxMacs = std::int64_t{1} << 62;
 
 // Column names as SCALE-Sim's header spells them; errors quote these.
 constexpr std::array<const char*, 8> kConvColumns = {"Layer name",    "IFMAP Height", "IFMAP Width",
@@ -155,6 +156,19 @@ class TopologyReader {
     return abc;
   }
 
+  // Workload::macs() and sim/'s counters are int64: a layer's M x N x K (its three phases share
+  // it) and the stream's total stay within 2^62. Each dimension alone may be 2^40, so this is
+  // its own check: three 2^24 GEMM columns made macs() overflow (a UBSan report under tests/fuzz).
+  void check_macs(const std::string& layer, const GemmShape& s) {
+    const std::int64_t phases = options_.training ? 3 : 1;
+    std::int64_t mn = 0, mnk = 0;
+    if (__builtin_mul_overflow(s.m, s.n, &mn) || __builtin_mul_overflow(mn, s.k, &mnk) ||
+        mnk > (kMaxMacs - total_macs_) / phases) {
+      fail("layer '" + layer + "': M x N x K brings the workload beyond 2^62 MACs (lower --batch or the layer's size)");
+    }
+    total_macs_ += mnk * phases;
+  }
+
   void read_row(const std::vector<std::string_view>& fields) {
     if (*form_ == Form::gemm) {
       read_gemm_row(fields);
@@ -171,6 +185,7 @@ class TopologyReader {
     const std::int64_t k = integer(fields[3], kGemmColumns[3]);
     // A Linear layer with x[rows, K] and W[K, N]; the batch scales the rows.
     const std::int64_t rows = dim(name, "M x batch", m, options_.batch, 1);
+    check_macs(name, linear_fwd_gemm(rows, k, n));
     layers_.push_back({std::move(name), linear_fwd_gemm(rows, k, n), linear_bwd_data_gemm(rows, k, n),
                        linear_bwd_weight_gemm(rows, k, n)});
   }
@@ -218,6 +233,7 @@ class TopologyReader {
     // Checked before model/'s unchecked products can overflow.
     dim(name, "M (batch x output positions)", g.batch, g.out_height(), g.out_width());
     dim(name, "K (channels x filter size)", g.in_channels, g.kernel_h, g.kernel_w);
+    check_macs(name, conv_fwd_gemm(g));
     layers_.push_back({std::move(name), conv_fwd_gemm(g), conv_bwd_data_gemm(g), conv_bwd_weight_gemm(g)});
   }
 
@@ -276,6 +292,7 @@ class TopologyReader {
   bool has_stride_width_ = false;
   std::vector<Layer> layers_;
   std::map<std::string, int> first_line_of_;
+  std::int64_t total_macs_ = 0;
 };
 
 }  // namespace

@@ -91,6 +91,18 @@ TEST_CASE("malformed workload lines give one line naming file, line and field", 
       {replace(kGood, "\"format\":\"fp32\"", "\"format\":\"fp33\""), "w.jsonl:1: C: 'format':"},
       {replace(kGood, "\"layer\":\"l\",", "\"layer\":\"l\",\"Mm\":1,"), "w.jsonl:1: unknown key 'Mm'"},
       {kGood + "\n" + kGood, "w.jsonl:2: duplicate op name 'x'"},
+      // nlohmann keeps the last of a repeated key; the reader refuses the line instead.
+      {replace(kGood, "\"M\":2,", "\"M\":2,\"M\":5,"), "w.jsonl:1: key 'M' given twice"},
+      {replace(kGood, "\"role\":\"weight\"", "\"role\":\"weight\",\"role\":\"weight\""), "w.jsonl:1: key 'role' given twice"},
+      {replace(kGood, "\"M\":2", "\"M\":1099511627777"), "w.jsonl:1: 'M' must be an integer from 1 to 2^40, got 1099511627777"},
+      {replace(kGood, "\"M\":2", "\"M\":1e300"), "w.jsonl:1: 'M' must be an integer from 1 to 2^40, got 1e+300"},
+      {replace(kGood, "\"M\":2", "\"M\":NaN"), "w.jsonl:1: not valid JSON"},
+      {replace(replace(kGood, "\"M\":2", "\"M\":1099511627776"), "\"N\":3", "\"N\":1099511627776"),
+       "w.jsonl:1: M x N x K must be at most 2^62, got 1099511627776 x 1099511627776 x 4"},
+      {"\x89PNG\r\n", "w.jsonl:1: not valid JSON"},
+      // Found by tests/fuzz (fuzz_workload): nlohmann throws out_of_range, not parse_error, here.
+      {"76e27777m-[", "w.jsonl:1: not valid JSON: number overflow parsing '76e27777'"},
+      {replace(kGood, "\"M\":2", "\"M\":1e999"), "w.jsonl:1: not valid JSON: number overflow parsing '1e999'"},
   };
   for (const auto& c : cases) {
     INFO(c.text);

@@ -240,6 +240,11 @@ TEST_CASE("Each malformed topology line gives one clear line with file, line and
        "t.csv:2: layer 'big': M (batch x output positions) exceeds 2^40 (lower --batch or the layer's size)"},
       {"Layer, M, N, K,\ng, 4, 4,\n", "t.csv:2: expected 4 columns (Layer, M, N, K), got 3"},
       {"Layer, M, N, K,\ng, 4, x, 4,\n", "t.csv:2: column 'N': 'x' is not an integer from 1 to 16777216"},
+      // Each dimension within 2^40, their product not within int64 (Workload::macs()).
+      {"Layer, M, N, K,\ng, 16777216, 16777216, 16777216,\n",
+       "t.csv:2: layer 'g': M x N x K brings the workload beyond 2^62 MACs (lower --batch or the layer's size)"},
+      {"Layer, M, N, K,\ng, 16777216, 16777216, 4096,\nh, 16777216, 16777216, 16384,\n",
+       "t.csv:3: layer 'h': M x N x K brings the workload beyond 2^62 MACs (lower --batch or the layer's size)"},
   };
   for (const Case& c : cases) {
     INFO("input: " << c.text);
