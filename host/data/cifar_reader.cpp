@@ -8,7 +8,11 @@
 namespace mpsim::host::data {
 
 void read_cifar_file(const std::string& path, CifarKind kind, CifarImages& out) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+  parse_cifar_bytes(read_file_bytes(path), path, kind, out);
+}
+
+void parse_cifar_bytes(const std::vector<std::uint8_t>& bytes, const std::string& path, CifarKind kind,
+                       CifarImages& out) {
   const std::size_t label_bytes = kind == CifarKind::cifar10 ? 1 : 2;
   const std::size_t record = label_bytes + kCifarPixels;
   const int classes = kind == CifarKind::cifar10 ? 10 : 100;

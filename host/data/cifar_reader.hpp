@@ -28,6 +28,9 @@ inline constexpr std::size_t kCifarPixels = std::size_t{kCifarChannels} * kCifar
 // Appends the records of one file to `out`. Throws DataError: size not a whole number of
 // records (truncated), or a label outside [0, classes).
 void read_cifar_file(const std::string& path, CifarKind kind, CifarImages& out);
+// The same from the file's (decompressed) bytes; `path` names them in errors.
+void parse_cifar_bytes(const std::vector<std::uint8_t>& bytes, const std::string& path, CifarKind kind,
+                       CifarImages& out);
 
 // The file names of a split, in the order they are concatenated.
 std::vector<std::string> cifar_files(CifarKind kind, bool train);

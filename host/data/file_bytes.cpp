@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include "host/data/dataset.hpp"
@@ -18,6 +19,13 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
   constexpr unsigned kChunk = 1u << 20;
   for (;;) {
     const std::size_t old = bytes.size();
+    // A few kB of gzip can inflate to terabytes; the largest file mpsim reads (CIFAR-100's
+    // train.bin, 154 MB) is far below the cap, so stop there instead of exhausting memory.
+    if (old >= kMaxFileBytes) {
+      gzclose(f);
+      throw DataError(fmt::format("{}: more than {} MiB once decompressed; no dataset file mpsim reads is that large",
+                                  path, kMaxFileBytes >> 20));
+    }
     bytes.resize(old + kChunk);
     const int got = gzread(f, bytes.data() + old, kChunk);
     if (got < 0) {

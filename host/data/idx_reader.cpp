@@ -31,8 +31,13 @@ void check_magic(const std::string& path, const std::vector<std::uint8_t>& bytes
 
 }  // namespace
 
-IdxImages read_idx_images(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+IdxImages read_idx_images(const std::string& path) { return parse_idx_images(read_file_bytes(path), path); }
+
+std::vector<std::int32_t> read_idx_labels(const std::string& path, int classes) {
+  return parse_idx_labels(read_file_bytes(path), path, classes);
+}
+
+IdxImages parse_idx_images(const std::vector<std::uint8_t>& bytes, const std::string& path) {
   check_magic(path, bytes, kImagesMagic, "images");
   if (bytes.size() < 16) throw DataError(fmt::format("{}: truncated images file: {} bytes, the header needs 16", path, bytes.size()));
   IdxImages out;
@@ -47,8 +52,8 @@ IdxImages read_idx_images(const std::string& path) {
   return out;
 }
 
-std::vector<std::int32_t> read_idx_labels(const std::string& path, int classes) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+std::vector<std::int32_t> parse_idx_labels(const std::vector<std::uint8_t>& bytes, const std::string& path,
+                                           int classes) {
   check_magic(path, bytes, kLabelsMagic, "labels");
   if (bytes.size() < 8) throw DataError(fmt::format("{}: truncated labels file: {} bytes, the header needs 8", path, bytes.size()));
   const std::uint32_t count = read_be32(bytes, 4);

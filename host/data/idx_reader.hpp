@@ -24,5 +24,8 @@ struct IdxImages {
 IdxImages read_idx_images(const std::string& path);
 // Labels must lie in [0, classes): a label beyond it names its index ("mislabeled").
 std::vector<std::int32_t> read_idx_labels(const std::string& path, int classes);
+// The same from the file's (decompressed) bytes; `path` names them in errors.
+IdxImages parse_idx_images(const std::vector<std::uint8_t>& bytes, const std::string& path);
+std::vector<std::int32_t> parse_idx_labels(const std::vector<std::uint8_t>& bytes, const std::string& path, int classes);
 
 }  // namespace mpsim::host::data

@@ -142,6 +142,23 @@ TEST_CASE("IDX errors: one line naming the file and the problem", "[host][data]"
   CHECK(error_of([&] { read_idx_labels(labels, 10); }) == labels + ": truncated labels file: 2 bytes, no IDX header");
   CHECK(error_of([&] { read_idx_labels(dir / "absent", 10); }) == dir / "absent" + ": no such file");
 
+  // Sizes from the header are checked against the file before anything is allocated: 2^32 - 1
+  // images of 4096 x 4096 pixels announce 2^56 bytes, without overflowing the arithmetic.
+  Bytes huge = idx_images(0, 4096, 4096);
+  huge[4] = huge[5] = huge[6] = huge[7] = 0xff;
+  write_raw(images, huge);
+  CHECK(error_of([&] { read_idx_images(images); }) ==
+        images + ": truncated images file: 16 bytes, the header announces 72057594021150736");
+  write_raw(images, idx_images(1, 0, 2));
+  CHECK(error_of([&] { read_idx_images(images); }) == images + ": implausible image size 0x2");
+  write_raw(images, idx_images(1, 2, 4097));
+  CHECK(error_of([&] { read_idx_images(images); }) == images + ": implausible image size 2x4097");
+  write_raw(images, {});
+  CHECK(error_of([&] { read_idx_images(images); }) == images + ": truncated images file: 0 bytes, no IDX header");
+  write_raw(labels, {0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff, 3});
+  CHECK(error_of([&] { read_idx_labels(labels, 10); }) ==
+        labels + ": truncated labels file: 9 bytes, the header announces 4294967303");
+
   // A gzip stream cut in the middle.
   const std::string gz = dir / "images.gz";
   write_gz(gz, idx_images(50, 8, 8));
@@ -156,6 +173,22 @@ TEST_CASE("IDX errors: one line naming the file and the problem", "[host][data]"
         "dataset mnist: no path given (the directory of its IDX files)");
   CHECK(error_of([&] { load_dataset({"imagenet", "", 0, 0, 1, false}); }) ==
         "unknown dataset 'imagenet' (fashion_mnist, mnist, cifar10, cifar100 or synthetic)");
+}
+
+// A gzip bomb: about 1 MB on disk, 1025 MiB inflated. The reader stops at its 1 GiB cap
+// (file_bytes.hpp) with one line instead of inflating on until memory runs out. [.slow]: it
+// still inflates that first GiB.
+TEST_CASE("a gzip file that inflates past 1 GiB is refused at the cap", "[host][data][.slow]") {
+  TempDir dir("gzip_bomb");
+  const std::string bomb = dir / "train-images-idx3-ubyte.gz";
+  gzFile f = gzopen(bomb.c_str(), "wb9");
+  REQUIRE(f != nullptr);
+  const std::vector<char> zeros(1 << 20, 0);
+  for (int i = 0; i < 1025; ++i) REQUIRE(gzwrite(f, zeros.data(), static_cast<unsigned>(zeros.size())) == 1 << 20);
+  REQUIRE(gzclose(f) == Z_OK);
+  CHECK(fs::file_size(bomb) < (std::uintmax_t{4} << 20));
+  CHECK(error_of([&] { read_idx_images(bomb); }) ==
+        bomb + ": more than 1024 MiB once decompressed; no dataset file mpsim reads is that large");
 }
 
 namespace {
@@ -203,6 +236,14 @@ TEST_CASE("CIFAR-10 and CIFAR-100 binary records", "[host][data]") {
   write_raw(bad, cut);
   CHECK(error_of([&] { read_cifar_file(bad, CifarKind::cifar10, raw); }) ==
         bad + ": truncated: 6046 bytes is not a whole number of 3073-byte records");
+  write_raw(bad, {});
+  CHECK(error_of([&] { read_cifar_file(bad, CifarKind::cifar10, raw); }) ==
+        bad + ": truncated: 0 bytes is not a whole number of 3073-byte records");
+  Bytes coarse = cifar_records(1, 2, 5);
+  coarse[0] = 20;
+  write_raw(bad, coarse);
+  CHECK(error_of([&] { read_cifar_file(bad, CifarKind::cifar100, raw); }) ==
+        bad + ": coarse label 20 of record 0 is outside [0, 20)");
 }
 
 TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist", "[host][data]") {
