@@ -110,7 +110,14 @@ int run_experiment(const RunOptions& o) {
 
   std::vector<host::PointResult> points;
   for (const std::string& s : received) points.push_back(host::point_from_json(nlohmann::json::parse(s)));
-  const std::vector<std::string> warnings = host::write_experiment_report(config, points);
+  std::vector<std::string> warnings;
+  try {
+    warnings = host::write_experiment_report(config, points, options.interrupted);
+  } catch (const host::ExperimentInterrupted&) {
+    fmt::print(stderr, "mpsim run: interrupted while writing the report; every point finished and is kept in {}/points: "
+               "run the same command again to write the report\n", config.out);
+    return 128 + interrupt_signal();
+  }
   print_table(host::result_rows(config, points));
   for (const std::string& w : warnings) fmt::print(stderr, "mpsim run: warning: {}\n", w);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

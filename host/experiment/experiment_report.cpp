@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "host/experiment/experiment_runner.hpp"
 #include "host/report/gnuplot_figure.hpp"
 #include "host/report/pareto.hpp"
 #include "model/atomic_file.hpp"
@@ -86,12 +87,14 @@ std::vector<std::size_t> pareto_rows(const std::vector<ResultRow>& first_hw_rows
 }
 
 std::vector<Plot> render_plots(const ExperimentConfig& config, const std::vector<ResultRow>& rows,
-                               const std::vector<PointResult>& points, std::vector<std::string>& warnings) {
+                               const std::vector<PointResult>& points, std::vector<std::string>& warnings,
+                               const std::function<bool()>& interrupted) {
   const std::string dir = config.out + "/plots";
   std::filesystem::create_directories(dir);
   remove_stale_temp_files(dir);  // a killed run's; the caller holds the output directory's lock
   std::vector<Plot> plots;
   const auto render = [&](const auto& figure, const std::string& name, const std::string& caption) {
+    if (interrupted && interrupted()) throw ExperimentInterrupted(points.size(), points.size());
     try {
       render_figure(figure, dir + "/" + name);
       plots.push_back({"plots/" + name, caption});
@@ -333,7 +336,8 @@ std::string results_csv(const std::vector<ResultRow>& rows) {
   return s;
 }
 
-std::vector<std::string> write_experiment_report(const ExperimentConfig& config, std::vector<PointResult> points) {
+std::vector<std::string> write_experiment_report(const ExperimentConfig& config, std::vector<PointResult> points,
+                                                 const std::function<bool()>& interrupted) {
   std::sort(points.begin(), points.end(), [](const PointResult& a, const PointResult& b) { return a.index < b.index; });
   std::filesystem::create_directories(config.out);
   const std::vector<ResultRow> rows = result_rows(config, points);
@@ -362,7 +366,9 @@ std::vector<std::string> write_experiment_report(const ExperimentConfig& config,
   write_file_atomically(config.out + "/per_layer.csv", per_layer_csv(points));
   write_file_atomically(config.out + "/curves.csv", curves_csv(points));
   std::vector<std::string> warnings;
-  const std::vector<Plot> plots = render_plots(config, rows, points, warnings);
+  const std::vector<Plot> plots = render_plots(config, rows, points, warnings, interrupted);
+  // A Ctrl-C from the terminal also ends gnuplot: that plot's failure is the interruption.
+  if (interrupted && interrupted()) throw ExperimentInterrupted(points.size(), points.size());
   write_file_atomically(config.out + "/report.md", report_markdown(config, rows, points, plots, warnings));
   return warnings;
 }

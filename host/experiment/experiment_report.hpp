@@ -9,6 +9,7 @@
 // Every file is written through a temporary name and a rename.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,10 @@ std::vector<ResultRow> result_rows(const ExperimentConfig& config, const std::ve
 std::string results_csv(const std::vector<ResultRow>& rows);
 
 // Writes everything above into config.out. Plot failures (no gnuplot) are reported in
-// report.md and returned as warnings; the tables are written regardless.
-std::vector<std::string> write_experiment_report(const ExperimentConfig& config, std::vector<PointResult> points);
+// report.md and returned as warnings; the tables are written regardless. `interrupted` is
+// polled before every plot (gnuplot's seconds are most of the report's time); true throws
+// ExperimentInterrupted there, report.md unwritten (a re-run, every point cached, writes it).
+std::vector<std::string> write_experiment_report(const ExperimentConfig& config, std::vector<PointResult> points,
+                                                 const std::function<bool()>& interrupted = {});
 
 }  // namespace mpsim::host

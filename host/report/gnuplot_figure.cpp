@@ -1,7 +1,12 @@
 #include "host/report/gnuplot_figure.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <fmt/format.h>
 #include <stdexcept>
 
@@ -36,6 +41,25 @@ const char* style_name(PlotSeries::Style s) {
   return "points";
 }
 
+// `gnuplot SCRIPT` with stderr to /dev/null; its wait status, or -1 when it cannot start (not
+// installed). Not std::system(): that ignores SIGINT in mpsim while gnuplot runs, so a Ctrl-C
+// in the report's seconds of plotting would be lost instead of stopping the run.
+int run_gnuplot_on(const std::string& script) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::string program = "gnuplot", path = script;
+  char* argv[] = {program.data(), path.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return status;
+}
+
 // The script is kept next to the PNG (with the PNG's own name in it, for a user to re-run);
 // gnuplot itself runs a copy that writes a temporary PNG, committed like every other file, so a
 // killed run or a full disk never leaves a truncated plot under the final name.
@@ -44,8 +68,7 @@ void run_gnuplot(const std::string& script, const std::string& temp_script, cons
   write_file_atomically(script_path, script);
   const std::string temp_png = temp_path_for(png_path);
   write_file_atomically(temp_path_for(script_path), temp_script);
-  const std::string command = "gnuplot " + quoted(temp_path_for(script_path)) + " 2>/dev/null";
-  const int status = std::system(command.c_str());
+  const int status = run_gnuplot_on(temp_path_for(script_path));
   std::remove(temp_path_for(script_path).c_str());
   if (status != 0) {
     std::remove(temp_png.c_str());
