@@ -15,24 +15,42 @@
 
 #include <cstddef>
 
-extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom, std::size_t size) {
+namespace {
+
+struct StackBounds {
+  void* bottom = nullptr;
+  std::size_t size = 0;
+  pthread_t thread{};
+  StackBounds() : thread(pthread_self()) {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(thread, &attr) != 0) return;
+    if (pthread_attr_getstack(&attr, &bottom, &size) != 0) bottom = nullptr, size = 0;
+    pthread_attr_destroy(&attr);
+  }
+};
+
+// Taken once, at start-up on the main thread: for the main thread glibc reads /proc/self/maps to
+// answer, which is slow (a simulation switches back at every wait()) and needs more stack than
+// an SC_THREAD's coroutine has, where the switch back is asked for.
+const StackBounds main_thread;
+
+}  // namespace
+
+// Not instrumented itself: it runs in the middle of a stack switch, where a frame on ASan's fake
+// stack (detect_stack_use_after_return) would be written through the wrong stack's bookkeeping.
+extern "C" __attribute__((no_sanitize_address)) void __sanitizer_start_switch_fiber(void** fake_stack_save,
+                                                                                   const void* bottom,
+                                                                                   std::size_t size) {
   using StartSwitch = void (*)(void**, const void*, std::size_t);
   static const auto asan = reinterpret_cast<StartSwitch>(dlsym(RTLD_NEXT, "__sanitizer_start_switch_fiber"));
   if (bottom == nullptr && size == 0) {
-    // Once per thread: for the main thread glibc reads /proc/self/maps to answer, and a
-    // simulation switches back to it at every wait().
-    struct Bounds {
-      void* bottom = nullptr;
-      std::size_t size = 0;
-      Bounds() {
-        pthread_attr_t attr;
-        if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-        if (pthread_attr_getstack(&attr, &bottom, &size) != 0) bottom = nullptr, size = 0;
-        pthread_attr_destroy(&attr);
-      }
-    };
-    static thread_local const Bounds own;
-    bottom = own.bottom, size = own.size;
+    if (pthread_equal(pthread_self(), main_thread.thread)) {
+      bottom = main_thread.bottom, size = main_thread.size;
+    } else {
+      // Another thread's bounds cost no file read (SystemC runs on the main thread here).
+      static thread_local const StackBounds other;
+      bottom = other.bottom, size = other.size;
+    }
   }
   if (asan != nullptr) asan(fake_stack_save, bottom, size);
 }
