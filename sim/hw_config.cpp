@@ -128,7 +128,8 @@ bool has_extension(const std::string& path, std::string_view ext) {
 }  // namespace
 
 HwConfig load_hw_config(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw ConfigError(path + ": no such file");
+  std::error_code ec;  // a path the system refuses (too long) is no file either, not an exception
+  if (!std::filesystem::exists(path, ec)) throw ConfigError(path + ": no such file");
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open the file");
   return read_hw_config(in, path);
