@@ -40,14 +40,15 @@ for t in "${targets[@]}"; do
   echo "== fuzz_$t: $seconds s"
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: over 2 GiB is a memory bomb.
   # -jobs=1 runs the fuzzer as one child process that logs to fuzz-0.log in the working
-  # directory, hence the subshell in the build tree.
-  src=$PWD
+  # directory: each target gets a directory of its own, so two runs never share that log.
+  src=$PWD fuzz=$(cd "$build/tests/fuzz" && pwd)
   regressions=()
   [[ -d tests/fuzz/regressions/$t ]] && regressions=("$src/tests/fuzz/regressions/$t")
-  if ! (cd "$build/tests/fuzz" && rm -f fuzz-0.log &&
-        "./fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -jobs=1 -workers=1 \
-          -print_final_stats=1 -artifact_prefix="artifacts/$t/" "corpus/$t" "$src/tests/fuzz/corpus/$t" \
-          "${regressions[@]}" >/dev/null 2>&1; rc=$?; mv fuzz-0.log "$t.log"; exit $rc); then
+  mkdir -p "$fuzz/run/$t"
+  if ! (cd "$fuzz/run/$t" && rm -f fuzz-0.log &&
+        "$fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -jobs=1 -workers=1 \
+          -print_final_stats=1 -artifact_prefix="$fuzz/artifacts/$t/" "$fuzz/corpus/$t" "$src/tests/fuzz/corpus/$t" \
+          "${regressions[@]}" >/dev/null 2>&1; rc=$?; mv fuzz-0.log "$fuzz/$t.log"; exit $rc); then
     failed+=("$t")
   fi
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done|ERROR|SUMMARY' "$build/tests/fuzz/$t.log" | head -n 6
