@@ -2,6 +2,7 @@
 // OpenMP split changes nothing in the result; counts are integer sums.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu/cpu_backend.hpp"
@@ -16,20 +17,28 @@ namespace {
 // share one: the values through Fp32Quantizer, then the counts from input and output with the
 // same meaning as ElementQuantizer's (tests/kernels check them against model/'s flags):
 // overflow = finite |x * scale| >= overflow_from, NaN = NaN out, underflow = nonzero finite
-// scaled input that came out zero.
+// scaled input that came out zero. Training rounds in place (x == y), so the counts loop must
+// not read x after the values loop wrote y: each 256-element chunk of x is copied first.
 MPSIM_TARGET_CLONES("default", "arch=x86-64-v3", "arch=x86-64-v4")
 void quantize_block_fast(const ElementQuantizer& quantizer, const float* x, float* y, std::int64_t n,
                          QuantizeCounts& counts) {
   const Fp32Quantizer fast = quantizer.fast;  // copies the stores cannot alias
   const float scale = quantizer.spec.scale;
-  for (std::int64_t i = 0; i < n; ++i) y[i] = canonical_nan(fast(x[i] * scale) / scale);
+  constexpr std::int64_t kChunk = 256;
+  float in[kChunk];
   std::int64_t overflow = 0, nan = 0, underflow = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float magnitude = __builtin_fabsf(x[i] * scale);
-    const bool finite = magnitude < __builtin_inff();
-    overflow += (magnitude >= fast.overflow_from) & finite;
-    nan += y[i] != y[i];
-    underflow += (y[i] == 0.0f) & (magnitude > 0.0f) & finite;
+  for (std::int64_t start = 0; start < n; start += kChunk) {
+    const std::int64_t m = std::min(kChunk, n - start);
+    std::copy_n(x + start, m, in);
+    float* out = y + start;
+    for (std::int64_t i = 0; i < m; ++i) out[i] = canonical_nan(fast(in[i] * scale) / scale);
+    for (std::int64_t i = 0; i < m; ++i) {
+      const float magnitude = __builtin_fabsf(in[i] * scale);
+      const bool finite = magnitude < __builtin_inff();
+      overflow += (magnitude >= fast.overflow_from) & finite;
+      nan += out[i] != out[i];
+      underflow += (out[i] == 0.0f) & (magnitude > 0.0f) & finite;
+    }
   }
   counts += QuantizeCounts{overflow, underflow, nan};
 }

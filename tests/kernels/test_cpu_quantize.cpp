@@ -97,6 +97,26 @@ TEST_CASE("quantize counts overflow, underflow to zero and NaN", "[kernels][cpu]
   CHECK(cpu.to_host(out)[0] == 448.0f);
 }
 
+// Training rounds tensors in place; the counts must describe the input, not the rounded output
+// (an in-place fast path once counted from the saturated values and reported no overflow).
+TEST_CASE("quantize in place gives the values and counts of quantize out of place", "[kernels][cpu][quantize]") {
+  const auto x = wide_inputs(70000, 21);  // > 65536: the OpenMP path, several 4096-element blocks
+  CpuBackend cpu(2);
+  for (Rounding rounding : {Rounding::nearest_even, Rounding::nearest_away, Rounding::stochastic}) {
+    for (Overflow overflow : {Overflow::saturate, Overflow::infinity}) {
+      const QuantizeSpec spec{formats::e4m3, rounding, overflow, 1.0f, 77, 5};
+      Tensor in = cpu.from_host({static_cast<std::int64_t>(x.size())}, x, formats::fp32, "x");
+      Tensor out = cpu.empty({static_cast<std::int64_t>(x.size())}, formats::fp32, "q");
+      const QuantizeCounts apart = cpu.quantize(in, out, spec);
+      const QuantizeCounts in_place = cpu.quantize(in, in, spec);
+      CHECK(apart.overflow > 0);
+      CHECK(in_place == apart);
+      const auto a = cpu.to_host(out), b = cpu.to_host(in);
+      CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
 TEST_CASE("amax and the exponent histogram", "[kernels][cpu][quantize]") {
   CpuBackend cpu(2);
   Tensor t = cpu.from_host({7}, {0.0f, -3.0f, 0.75f, NAN, 1e-45f, -0.0f, 1024.0f}, formats::fp32, "x");
