@@ -213,7 +213,7 @@ void bench_cublaslt(CudaBackend& gpu, cublasLtHandle_t lt, const Options& o) {
         continue;
       }
       void* ws = workspace.get(CudaBackend::kLtWorkspaceBytes);
-      const double ms = median_ms(o.reps, [&] { MPSIM_CUDA_CHECK(plan.run(pa, pb, pd, 0.0f, ws, nullptr)); });
+      const double ms = median_ms(o.reps, [&] { MPSIM_CUDA_CHECK(plan.run(pa, pb, pd, 1.0f, 0.0f, ws, nullptr)); });
       const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
       std::printf("  N %5lld  %-30s %9.3f ms %8.1f TFLOP/s\n", static_cast<long long>(n), c.name, ms,
                   flops / ms * 1e-9);

@@ -24,19 +24,11 @@ LtMatmulPlan::LtMatmulPlan(cublasLtHandle_t handle, const LtGemmDesc& desc, std:
   cublasLtMatmulPreference_t preference = nullptr;
   try {
     MPSIM_CUDA_CHECK(cublasLtMatmulDescCreate(&op_, desc.compute, CUDA_R_32F));
-    // Attribute types as cublasLt.h documents them: int32_t for the transposes, const void* for
-    // the scale pointers, int8_t for FAST_ACCUM.
+    // Attribute types as cublasLt.h documents them: int32_t for the transposes, int8_t for
+    // FAST_ACCUM.
     const auto trans_a = static_cast<std::int32_t>(desc.trans_a), trans_b = static_cast<std::int32_t>(desc.trans_b);
     MPSIM_CUDA_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSA, &trans_a, sizeof trans_a));
     MPSIM_CUDA_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSB, &trans_b, sizeof trans_b));
-    if (desc.a_scale) {
-      const void* p = desc.a_scale;
-      MPSIM_CUDA_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &p, sizeof p));
-    }
-    if (desc.b_scale) {
-      const void* p = desc.b_scale;
-      MPSIM_CUDA_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &p, sizeof p));
-    }
     const bool fp8 = desc.a.type == CUDA_R_8F_E4M3 || desc.a.type == CUDA_R_8F_E5M2;
     if (fp8) {
       // Fast accumulation off: the tensor cores' partial sums are promoted to fp32 periodically
@@ -54,9 +46,8 @@ LtMatmulPlan::LtMatmulPlan(cublasLtHandle_t handle, const LtGemmDesc& desc, std:
                                                           &max_workspace, sizeof max_workspace));
     cublasLtMatmulHeuristicResult_t result{};
     int returned = 0;
-    // A combination this cuBLASLt or GPU does not offer answers NOT_SUPPORTED, INVALID_VALUE (e.g.
-    // scale pointers on a type combination without them) or zero results: all mean "no plan", and
-    // the caller reports why (heuristic_status()) and falls back.
+    // A combination this cuBLASLt or GPU does not offer answers NOT_SUPPORTED, INVALID_VALUE or zero
+    // results: all mean "no plan", and the caller reports why (heuristic_status()) and falls back.
     heuristic_status_ =
         cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_, b_, c_, c_, preference, 1, &result, &returned);
     if (heuristic_status_ != CUBLAS_STATUS_NOT_SUPPORTED && heuristic_status_ != CUBLAS_STATUS_INVALID_VALUE)
@@ -83,9 +74,8 @@ void LtMatmulPlan::release() noexcept {
   op_ = nullptr;
 }
 
-cublasStatus_t LtMatmulPlan::run(const void* a, const void* b, void* c, float beta, void* workspace,
+cublasStatus_t LtMatmulPlan::run(const void* a, const void* b, void* c, float alpha, float beta, void* workspace,
                                  cudaStream_t stream) const {
-  const float alpha = 1.0f;
   return cublasLtMatmul(handle_, op_, &alpha, a, a_, b, b_, &beta, c, c_, c, c_, &algo_, workspace, workspace_bytes_,
                         stream);
 }

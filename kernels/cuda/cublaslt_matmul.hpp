@@ -1,7 +1,7 @@
-// One cuBLASLt matmul, D = alpha * (scale_a op(A)) (scale_b op(B)) + beta * C with C = D in
-// place, planned once (descriptors + heuristic algorithm) and run any number of times. Used by
-// gemm_fast's native FP8 path (kernels/cuda/cuda_gemm.cu) and by bench/bench_kernels_gpu.cu,
-// which times FP8 against BF16 and FP32 through the same code.
+// One cuBLASLt matmul, D = alpha op(A) op(B) + beta C with C = D in place, planned once
+// (descriptors + heuristic algorithm) and run any number of times. Used by gemm_fast's native
+// FP8 path (kernels/cuda/cuda_gemm_fast.cu) and by bench/bench_kernels_gpu.cu, which times FP8
+// against BF16 and FP32 through the same code.
 //
 // Matrices are column-major, as cuBLASLt sees them (row-major callers swap operands). The FP8
 // rules this code relies on, from the cuBLAS documentation of cublasLtMatmul (CUDA 12/13) and the
@@ -10,14 +10,16 @@
 //   - compute type CUBLAS_COMPUTE_32F, scale type CUDA_R_32F;
 //   - A transposed and B not ("TN") on sm_89 / sm_90;
 //   - 16-byte aligned pointers and leading dimensions (16 fp8 elements);
-//   - C/D CUDA_R_32F (with C = D) or CUDA_R_16BF;
-//   - per-tensor scales through CUBLASLT_MATMUL_DESC_A_SCALE_POINTER / _B_SCALE_POINTER: device
-//     pointers to one fp32 each, multiplying the operand's values (so a tensor stored as x * s
-//     passes 1 / s).
-// The planner checks none of these itself: a combination cuBLASLt rejects shows as supported()
-// == false (no algorithm, heuristic_status() says what cuBLASLt answered), and the caller falls
-// back. Scale modes stay at their default, one fp32 scalar per tensor
-// (CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F = 0).
+//   - C/D CUDA_R_32F (with C = D) or CUDA_R_16BF.
+// No per-tensor scale pointers (CUBLASLT_MATMUL_DESC_A_SCALE_POINTER / _B_SCALE_POINTER): on an
+// H200 with cuBLASLt 13.1 (2026-11-26, docs/KERNELS.md) the heuristic offers algorithms with
+// them set, but every cublasLtMatmul then answers CUBLAS_STATUS_NOT_SUPPORTED, for every type
+// and size tried; without them the same problems run. A caller with power-of-two operand scales
+// folds them into alpha instead: cuBLASLt applies the scales to the fp32 sum in the epilogue,
+// which is what alpha does, and a power of two times an fp32 sum is exact while it stays normal.
+// The planner checks none of the rules itself: a combination cuBLASLt rejects shows as
+// supported() == false (no algorithm, heuristic_status() says what cuBLASLt answered), or as
+// run() returning CUBLAS_STATUS_NOT_SUPPORTED, and the caller falls back.
 #pragma once
 
 #include <cublasLt.h>
@@ -39,8 +41,6 @@ struct LtGemmDesc {
   LtMatrix a, b, c;  // D has C's layout and type
   std::int32_t batch = 1;
   cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
-  const float* a_scale = nullptr;  // device pointers, FP8 only; nullptr: 1
-  const float* b_scale = nullptr;
 };
 
 class LtMatmulPlan {
@@ -55,9 +55,10 @@ class LtMatmulPlan {
   bool supported() const { return found_; }
   // Why not, when !supported(): the heuristic's status (NOT_SUPPORTED also for zero results).
   cublasStatus_t heuristic_status() const { return heuristic_status_; }
-  // Enqueues D = A B (+ C when beta = 1) on `stream`; returns cuBLASLt's status so that the caller
-  // decides whether CUBLAS_STATUS_NOT_SUPPORTED means fallback. Requires supported().
-  cublasStatus_t run(const void* a, const void* b, void* c, float beta, void* workspace, cudaStream_t stream) const;
+  // Enqueues D = alpha A B (+ C when beta = 1) on `stream`; returns cuBLASLt's status so that the
+  // caller decides whether CUBLAS_STATUS_NOT_SUPPORTED means fallback. Requires supported().
+  cublasStatus_t run(const void* a, const void* b, void* c, float alpha, float beta, void* workspace,
+                     cudaStream_t stream) const;
 
  private:
   void release() noexcept;  // destroys the descriptors built so far

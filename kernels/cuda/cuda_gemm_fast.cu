@@ -147,11 +147,17 @@ bool CudaBackend::gemm_fast_fp8(const GemmSpec& spec, const GemmDims& d, const T
   if (!to_fp8(a, "A", a.format(), d.batch, d.m, d.k, spec.trans_a, a8, &scale_a)) return false;
   if (!to_fp8(b, "B", b.format(), d.batch, d.n, d.k, !spec.trans_b, b8, &scale_b)) return false;
 
-  // cuBLASLt multiplies each operand by its scale pointer's value: the inverse of the conversion
-  // scale (a power of two, so exact). Index 0 is cuBLASLt's A (our B), 1 its B (our A).
-  const float inverse_scales[2] = {1.0f / scale_b, 1.0f / scale_a};
-  auto* device_scales = results_.as<float>(2);
-  MPSIM_CUDA_CHECK(cudaMemcpy(device_scales, inverse_scales, sizeof inverse_scales, cudaMemcpyHostToDevice));
+  // The bytes hold A scale_a and B scale_b: alpha = 1 / (scale_a scale_b) undoes both on the fp32
+  // sum (cublaslt_matmul.hpp: why not cuBLASLt's per-tensor scale pointers). A power of two, so
+  // exact while alpha and the results stay fp32 normals; a pair of scales whose product leaves
+  // that range (only for operands near fp32's own limits) takes the fallback instead.
+  const double alpha = 1.0 / (static_cast<double>(scale_a) * static_cast<double>(scale_b));
+  if (alpha < 0x1p-126 || alpha > 0x1p127) {
+    gemm_fast_note_ = "conversion scales 2^" + std::to_string(std::ilogb(scale_a)) + " x 2^" +
+                      std::to_string(std::ilogb(scale_b)) + " give alpha 2^" + std::to_string(std::ilogb(alpha)) +
+                      ", not an fp32 normal";
+    return false;
+  }
 
   LtGemmDesc desc;
   desc.trans_a = CUBLAS_OP_T;
@@ -161,8 +167,6 @@ bool CudaBackend::gemm_fast_fp8(const GemmSpec& spec, const GemmDims& d, const T
   desc.c = {CUDA_R_32F, static_cast<std::uint64_t>(d.n), static_cast<std::uint64_t>(d.m), d.n, d.m * d.n};
   desc.batch = static_cast<std::int32_t>(d.batch);
   desc.compute = CUBLAS_COMPUTE_32F;
-  desc.a_scale = device_scales;
-  desc.b_scale = device_scales + 1;
   const LtMatmulPlan plan(lt_, desc, kLtWorkspaceBytes);
   if (!plan.supported()) {
     gemm_fast_note_ = "cuBLASLt offers no FP8 algorithm for this problem on sm_" + std::to_string(compute_capability_) +
@@ -170,7 +174,8 @@ bool CudaBackend::gemm_fast_fp8(const GemmSpec& spec, const GemmDims& d, const T
     return false;
   }
   const cublasStatus_t status =
-      plan.run(b8, a8, c.data(), spec.accumulate ? 1.0f : 0.0f, lt_workspace_.get(kLtWorkspaceBytes), nullptr);
+      plan.run(b8, a8, c.data(), static_cast<float>(alpha), spec.accumulate ? 1.0f : 0.0f,
+               lt_workspace_.get(kLtWorkspaceBytes), nullptr);
   if (status == CUBLAS_STATUS_NOT_SUPPORTED) {
     gemm_fast_note_ = "cublasLtMatmul reported the FP8 problem as not supported";
     return false;

@@ -24,28 +24,40 @@ using cuda_detail::add_count;
 using cuda_detail::first_index;
 using cuda_detail::grid_stride;
 using cuda_detail::kFullWarp;
+using cuda_detail::kBlocksPerSm;
 using cuda_detail::kThreads;
 
-// counts[0..2]: overflow, underflow to zero, NaN (QuantizeCounts). in may equal out.
-__global__ void __launch_bounds__(kThreads) quantize_kernel(const float* in, float* out, std::int64_t n,
-                                                           ElementQuantizer quantizer, unsigned long long* counts) {
+// counts[0..2]: overflow, underflow to zero, NaN (QuantizeCounts). in may equal out. Instantiated
+// once per path (ElementQuantizer::apply): the general encode needs 80 registers on sm_90, the
+// fast path alone fits the 32 that a full SM of threads allows (ptxas -v; docs/PERFORMANCE.md).
+template <bool kFast>
+__global__ void __launch_bounds__(kThreads, kFast ? kBlocksPerSm : 1)
+    quantize_kernel(const float* in, float* out, std::int64_t n, ElementQuantizer quantizer,
+                    unsigned long long* counts) {
   QuantizeCounts local;
-  // Four elements per step through 16-byte accesses (tensors start at cudaMalloc's 256-byte
-  // alignment), then the tail one by one. Element i always draws random_bits(..., i).
-  const std::int64_t quads = n / 4;
+  // Four elements per 16-byte access (tensors start at cudaMalloc's 256-byte alignment), two
+  // accesses loaded before either is rounded so that more loads are in flight per thread, then
+  // the tail one by one. Element i always draws random_bits(..., i), whatever the grid.
+  const std::int64_t quads = n / 4, stride = grid_stride();
   const auto* in4 = reinterpret_cast<const float4*>(in);
   auto* out4 = reinterpret_cast<float4*>(out);
-  for (std::int64_t g = first_index(); g < quads; g += grid_stride()) {
-    float4 v = in4[g];
+  const auto round4 = [&](float4 v, std::int64_t g) {
     const auto i = static_cast<std::uint64_t>(g) * 4;
-    v.x = quantizer(v.x, i, local);
-    v.y = quantizer(v.y, i + 1, local);
-    v.z = quantizer(v.z, i + 2, local);
-    v.w = quantizer(v.w, i + 3, local);
+    v.x = quantizer.apply<kFast>(v.x, i, local);
+    v.y = quantizer.apply<kFast>(v.y, i + 1, local);
+    v.z = quantizer.apply<kFast>(v.z, i + 2, local);
+    v.w = quantizer.apply<kFast>(v.w, i + 3, local);
     out4[g] = v;
+  };
+  std::int64_t g = first_index();
+  for (; g + stride < quads; g += 2 * stride) {
+    const float4 first = in4[g], second = in4[g + stride];
+    round4(first, g);
+    round4(second, g + stride);
   }
+  if (g < quads) round4(in4[g], g);
   for (std::int64_t i = quads * 4 + first_index(); i < n; i += grid_stride())
-    out[i] = quantizer(in[i], static_cast<std::uint64_t>(i), local);
+    out[i] = quantizer.apply<kFast>(in[i], static_cast<std::uint64_t>(i), local);
   add_count(local.overflow, counts + 0);
   add_count(local.underflow_to_zero, counts + 1);
   add_count(local.nan, counts + 2);
@@ -105,7 +117,8 @@ QuantizeCounts CudaBackend::quantize(const Tensor& in, Tensor& out, const Quanti
   auto* counts = results_.as<unsigned long long>(3);
   MPSIM_CUDA_CHECK(cudaMemset(counts, 0, 3 * sizeof(unsigned long long)));
   if (in.numel() > 0) {
-    quantize_kernel<<<grid(in.numel() / 4 + 1), kThreads>>>(in.data(), out.data(), in.numel(), quantizer, counts);
+    const auto kernel = quantizer.use_fast ? quantize_kernel<true> : quantize_kernel<false>;
+    kernel<<<grid(in.numel() / 4 + 1), kThreads>>>(in.data(), out.data(), in.numel(), quantizer, counts);
     MPSIM_CUDA_CHECK_LAUNCH(quantize_kernel);
   }
   unsigned long long host[3] = {};

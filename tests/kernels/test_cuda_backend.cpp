@@ -331,7 +331,7 @@ TEST_CASE("quantize on the GPU equals the CPU bit for bit, stochastic rounding i
   for (const FloatFormat& f : fmts)
     for (Rounding r : {Rounding::nearest_even, Rounding::nearest_away, Rounding::toward_zero, Rounding::stochastic})
       for (Overflow o : {Overflow::saturate, Overflow::infinity})
-        for (float scale : {1.0f, 0.125f, 3.0f}) check_case(quantize_case(f, r, o, scale, false));
+        for (float scale : {1.0f, 0.125f, 3.0f, 0x1p-120f, 0x1p120f}) check_case(quantize_case(f, r, o, scale, false));
   check_case(quantize_case(formats::e4m3, Rounding::stochastic, Overflow::saturate, 16.0f, true));
   check_case(quantize_case(formats::fp16, Rounding::nearest_even, Overflow::infinity, 1.0f, true));
 }
