@@ -99,6 +99,8 @@ Continuous16Params read_continuous16(const FieldReader& in) {
   p.half = read_half(in, p.half);
   p.pretrain_epochs = static_cast<int>(in.integer("pretrain_epochs", p.pretrain_epochs, 0, 100000));
   p.checkpoint = in.string("checkpoint", p.checkpoint);
+  if (!p.checkpoint.empty() && p.pretrain_epochs > 0)
+    in.fail("checkpoint", "replaces the fp32 pre-training: give checkpoint or pretrain_epochs, not both");
   p.adam_epsilon = in.number("adam_epsilon", p.adam_epsilon, 0.0, 1.0, true);
   p.rounding = in.rounding("rounding", p.rounding);
   p.loss_scaling = read_loss_scaling(in, p.loss_scaling);

@@ -60,6 +60,53 @@ Checkpoint Session::checkpoint(const RunState& state) const {
   return c;
 }
 
+namespace {
+
+// "model=lenet5 width=1 dataset=fashion_mnist" from a fingerprint's first line (Session::fingerprint).
+std::string model_and_data(const std::string& fingerprint) {
+  std::istringstream in(fingerprint.substr(0, fingerprint.find('\n')));
+  std::string word, out;
+  while (in >> word)
+    if (word.starts_with("model=") || word.starts_with("width=") || word.starts_with("dataset="))
+      out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+}  // namespace
+
+void Session::load_pretrained(const Checkpoint& c, const std::string& path) {
+  const std::string theirs = model_and_data(c.fingerprint), ours = model_and_data(fingerprint());
+  if (theirs != ours)
+    throw CheckpointError(path + ": written by a run of " + theirs + ", this run is " + ours +
+                          " (policy.checkpoint must come from the same model and dataset)");
+  const std::vector<nn::Param>& params = net.params();
+  const std::size_t per_param = params.empty() ? 0 : c.tensors.size() / params.size();
+  bool shapes_match = per_param >= 2 && per_param * params.size() == c.tensors.size();
+  for (std::size_t i = 0; shapes_match && i < params.size(); ++i)
+    for (std::size_t k = 0; k < per_param; ++k)
+      shapes_match = shapes_match && static_cast<std::int64_t>(c.tensors[i * per_param + k].size()) == params[i].master.numel();
+  if (!shapes_match) throw CheckpointError(path + ": its tensors do not have this model's parameter sizes");
+  auto& be = ctx.backend();
+  const bool with_state = per_param == 2 + params.front().state.size();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    nn::Param& p = net.params()[i];
+    be.copy_from_host(p.master, c.tensors[i * per_param].data());
+    be.copy_from_host(p.weight, c.tensors[i * per_param].data());  // refreshed from master every step anyway
+    if (with_state)
+      for (std::size_t k = 0; k < p.state.size(); ++k) be.copy_from_host(p.state[k], c.tensors[i * per_param + 2 + k].data());
+  }
+  std::size_t b = 0;
+  for (nn::Node& n : net.nodes())
+    if (auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
+      const auto ch = static_cast<std::ptrdiff_t>(bn->running_mean.size());
+      if (b >= c.bn_stats.size() || static_cast<std::ptrdiff_t>(c.bn_stats[b].size()) != 2 * ch)
+        throw CheckpointError(path + ": its batch-norm statistics do not match this model's");
+      const auto& v = c.bn_stats[b++];
+      std::copy(v.begin(), v.begin() + ch, bn->running_mean.begin());
+      std::copy(v.begin() + ch, v.end(), bn->running_var.begin());
+    }
+}
+
 void Session::restore(const Checkpoint& c) {
   if (c.fingerprint != fingerprint())
     throw CheckpointError("checkpoint was written by another model, dataset, batch, seed or policy; resume needs the same config");

@@ -34,6 +34,11 @@ struct Session {
   std::string fingerprint() const;
   Checkpoint checkpoint(const RunState& state) const;
   void restore(const Checkpoint& c);
+  // continuous16 (Yun): start from the weights of another run's checkpoint (`path` names it in
+  // errors). The model, width and dataset must match; the optimizer state is taken too when the
+  // checkpoint's optimizer kept as many tensors per parameter as this one does (Adam: m and v),
+  // else it starts at zero. The run itself starts at epoch 1, with this run's policy.
+  void load_pretrained(const Checkpoint& c, const std::string& path);
 };
 
 }  // namespace mpsim::host::train

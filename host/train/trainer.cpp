@@ -87,6 +87,8 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
     const Checkpoint c = read_checkpoint(checkpoint_path);
     s.restore(c);
     state = c.state;
+  } else if (const std::string pretrained = s.policy->pretrain_checkpoint().string(); !pretrained.empty()) {
+    s.load_pretrained(read_checkpoint(pretrained), pretrained);
   }
   if (!options.out_dir.empty()) std::filesystem::create_directories(options.out_dir);
   TrainResult result;

@@ -198,3 +198,44 @@ TEST_CASE("the emitted workload has the im2col GEMM shapes", "[host][train]") {
   CHECK(read_workload_file(file.string()) == w);
   fs::remove(file);
 }
+
+TEST_CASE("continuous16 continues from another run's fp32 checkpoint", "[host][train]") {
+  // Yun: pre-train in fp32 (here with Adam, so that m and v carry over), then continue in pure
+  // fp16 from the checkpoint instead of pre-training again.
+  const fs::path pre_dir = fresh_dir("pretrain");
+  train::TrainOptions o;
+  o.out_dir = pre_dir.string();
+  const auto pre = run(tiny({"optimizer.name=adam", "optimizer.lr=0.003", "epochs=3"}), 1, o);
+  REQUIRE(pre.state.epochs.size() == 3);
+  const std::string checkpoint = (pre_dir / "checkpoint.bin").string();
+
+  const auto continued = run(tiny({"optimizer.name=adam", "optimizer.lr=0.0003", "epochs=1", "policy.name=continuous16",
+                                   "policy.checkpoint=" + checkpoint, "policy.adam_epsilon=1e-4"}));
+  const auto fresh = run(tiny({"optimizer.name=adam", "optimizer.lr=0.0003", "epochs=1", "policy.name=continuous16",
+                               "policy.adam_epsilon=1e-4"}));
+  // The continued run starts where pre-training ended: its first epoch's loss is near the last
+  // pre-training epoch's, far below a fresh 16-bit run's first epoch.
+  const double pre_loss = pre.state.epochs.back().train_loss;
+  INFO("pre-training last epoch " << pre_loss << ", continued " << continued.state.epochs[0].train_loss << ", fresh "
+                                  << fresh.state.epochs[0].train_loss);
+  CHECK(continued.state.epochs[0].train_loss < 1.5 * pre_loss);
+  CHECK(continued.state.epochs[0].train_loss < 0.7 * fresh.state.epochs[0].train_loss);
+  CHECK(continued.state.epochs[0].test_accuracy >= pre.state.epochs.back().test_accuracy - 0.05);
+
+  SECTION("a checkpoint of another model is refused with one line naming it") {
+    try {
+      run(tiny({"model.width=1", "epochs=1", "policy.name=continuous16", "policy.checkpoint=" + checkpoint}));
+      FAIL("a checkpoint of another model was accepted");
+    } catch (const train::CheckpointError& e) {
+      const std::string what = e.what();
+      CHECK(what.find(checkpoint) != std::string::npos);
+      CHECK(what.find("width=0.5") != std::string::npos);
+      CHECK(what.find('\n') == std::string::npos);
+    }
+  }
+  SECTION("checkpoint and pretrain_epochs together are refused") {
+    CHECK_THROWS_WITH(tiny({"policy.name=continuous16", "policy.checkpoint=" + checkpoint, "policy.pretrain_epochs=1"}),
+                      Catch::Contains("checkpoint") && Catch::Contains("not both"));
+  }
+  fs::remove_all(pre_dir);
+}
