@@ -119,6 +119,9 @@ def main():
     args = p.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    # fp32 throughout, as mpsim's uniform fp32: PyTorch lets cuDNN convolutions use TF32 by default.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     data = load(args.data, torch.device(args.device))
     for lr in args.lr:
         finals = [run(args, data, lr, s) for s in args.seeds]
