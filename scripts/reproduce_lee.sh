@@ -8,10 +8,11 @@
 #   ranges     `paper`: the paper's formats; `narrow`: the low 1-4-3 format's bias raised to
 #              NARROW_BIAS (13: max 7.5 instead of 30), so overflow and promotion actually happen
 #              on an easy dataset (issue 7: say which is which).
-# Every configuration runs once per seed in SEEDS. A run whose summary.json exists is not run
-# again, so an interrupted sweep continues where it stopped. Results: OUT/table.tsv (one row per
-# configuration: seeds, mean low-precision ratio, accuracy mean/min/max, diverged runs, mean
-# promotions) and the four statements, each "held" or "not held", in OUT/claims.txt.
+# Every configuration runs once per seed in SEEDS. A finished run (summary.json says completed or
+# diverged) is not run again, so an interrupted sweep continues where it stopped. Results:
+# OUT/table.tsv (one row per configuration: seeds, mean low-precision ratio, accuracy
+# mean/min/max, diverged runs, mean promotions) and the four statements, each "held" or "not
+# held", in OUT/claims.txt.
 #
 # Knobs (environment): MPSIM, CONFIG, MODEL, WIDTH, EPOCHS, SEEDS, RS, ORDERS, RANGES,
 # NARROW_BIAS, TRAIN_SUBSET, TEST_SUBSET, OUT, JOBS (runs in parallel; each uses THREADS).
@@ -47,7 +48,9 @@ run_one() {
   local name=$1
   shift
   local dir="$OUT/$name"
-  [[ -f "$dir/summary.json" ]] && return 0
+  # summary.json is rewritten after every epoch: only a finished run (completed or diverged) is
+  # skipped; a run stopped part-way (status "running") starts again.
+  grep -Eq '"status": "(completed|diverged)"' "$dir/summary.json" 2>/dev/null && return 0
   mkdir -p "$(dirname "$dir")"
   if ! "$MPSIM" train --config "$CONFIG" --out "$dir" --epochs "$EPOCHS" --threads "$THREADS" \
       --set "model.name=$MODEL" --set "model.width=$WIDTH" \
@@ -94,6 +97,7 @@ plan | sed 's/[[:space:]]*$//' | sort -u | xargs -P "$JOBS" -L 1 bash -c 'run_on
 collect() {
   local f
   for f in $(find "$OUT" -name summary.json | sort); do
+    grep -Eq '"status": "(completed|diverged)"' "$f" || continue  # stopped part-way: not a result
     local rel=${f#"$OUT"/}
     rel=${rel%/summary.json}  # RANGE/LABEL/rR/sS
     awk -v rel="$rel" '
