@@ -11,6 +11,10 @@ bool take_int(std::string_view& text, int& value) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr == text.data()) return false;
+  // One spelling per number: "e4m03" would name an IEEE-style e4m3 that format_name prints as
+  // "e4m3_ieee", and reads like the OCP preset e4m3 to a person.
+  const std::string_view digits = text.substr(text.starts_with('-') ? 1 : 0);
+  if (digits.size() > 1 && digits[0] == '0' && digits[1] >= '0' && digits[1] <= '9') return false;
   text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
   return true;
 }
@@ -79,6 +83,10 @@ std::string format_name(const FloatFormat& f) {
   if (f.bias != ieee_format(f.exp_bits, f.man_bits).bias) name += "_b" + std::to_string(f.bias);
   if (f.specials != Specials::ieee) name += std::string("_") + specials_name(f.specials);
   if (!f.subnormals) name += "_ftz";
+  // IEEE specials are the eXmY default, so they take no suffix, unless the plain name is a
+  // preset's: "e4m3" is OCP's E4M3FN, and an IEEE-style e4m3 must print as "e4m3_ieee" to read back.
+  for (const NamedFormat& p : kPresets)
+    if (name == p.name) return name + "_ieee";
   return name;
 }
 
