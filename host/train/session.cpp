@@ -72,6 +72,20 @@ std::string model_and_data(const std::string& fingerprint) {
   return out;
 }
 
+// Each BN layer's running mean then running variance, in the order Session::checkpoint writes them.
+void load_bn_stats(nn::Network& net, const std::vector<std::vector<float>>& stats, const std::string& path) {
+  std::size_t b = 0;
+  for (nn::Node& n : net.nodes())
+    if (auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
+      const auto ch = static_cast<std::ptrdiff_t>(bn->running_mean.size());
+      if (b >= stats.size() || static_cast<std::ptrdiff_t>(stats[b].size()) != 2 * ch)
+        throw CheckpointError(path + ": its batch-norm statistics do not match this model's");
+      const auto& v = stats[b++];
+      std::copy(v.begin(), v.begin() + ch, bn->running_mean.begin());
+      std::copy(v.begin() + ch, v.end(), bn->running_var.begin());
+    }
+}
+
 }  // namespace
 
 void Session::load_pretrained(const Checkpoint& c, const std::string& path) {
@@ -95,16 +109,7 @@ void Session::load_pretrained(const Checkpoint& c, const std::string& path) {
     if (with_state)
       for (std::size_t k = 0; k < p.state.size(); ++k) be.copy_from_host(p.state[k], c.tensors[i * per_param + 2 + k].data());
   }
-  std::size_t b = 0;
-  for (nn::Node& n : net.nodes())
-    if (auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
-      const auto ch = static_cast<std::ptrdiff_t>(bn->running_mean.size());
-      if (b >= c.bn_stats.size() || static_cast<std::ptrdiff_t>(c.bn_stats[b].size()) != 2 * ch)
-        throw CheckpointError(path + ": its batch-norm statistics do not match this model's");
-      const auto& v = c.bn_stats[b++];
-      std::copy(v.begin(), v.begin() + ch, bn->running_mean.begin());
-      std::copy(v.begin() + ch, v.end(), bn->running_var.begin());
-    }
+  load_bn_stats(net, c.bn_stats, path);
 }
 
 void Session::restore(const Checkpoint& c) {
@@ -117,14 +122,7 @@ void Session::restore(const Checkpoint& c) {
     be.copy_from_host(p.weight, c.tensors.at(i++).data());
     for (auto& s : p.state) be.copy_from_host(s, c.tensors.at(i++).data());
   }
-  std::size_t b = 0;
-  for (nn::Node& n : net.nodes())
-    if (auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
-      const auto& v = c.bn_stats.at(b++);
-      const auto ch = bn->running_mean.size();
-      std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(ch), bn->running_mean.begin());
-      std::copy(v.begin() + static_cast<std::ptrdiff_t>(ch), v.end(), bn->running_var.begin());
-    }
+  load_bn_stats(net, c.bn_stats, "checkpoint");
   scaler.restore(c.scaler);
   Assignment a = policy->initial(ctx.registry());
   policy->load_state(c.policy_state, ctx.registry(), a);
