@@ -83,6 +83,11 @@ void check_device(const char* kernel, const Tensor& t, Device d) {
                       ", not on " + device_name(d));
 }
 
+QuantizeCounts Backend::quantize_with_amax(const Tensor& in, Tensor& out, const QuantizeSpec& spec, float& amax) {
+  amax = this->amax(in);  // before quantize, which may overwrite in
+  return quantize(in, out, spec);
+}
+
 void check_quantize_format(const QuantizeSpec& spec) {
   if (!is_supported(spec.format) || !has_fp32_fast_path(spec.format))
     throw KernelError("quantize: format's values are not all fp32 numbers; tensors hold fp32 values");

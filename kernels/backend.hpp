@@ -63,6 +63,10 @@ class Backend {
   virtual QuantizeCounts quantize(const Tensor& in, Tensor& out, const QuantizeSpec& spec) = 0;
   // max |x| over finite and infinite elements; NaN elements are skipped (NaN if all are NaN).
   virtual float amax(const Tensor& t) = 0;
+  // quantize(in, out, spec) and amax(in) of the values before rounding (out may be in), in one
+  // pass where the backend has one: training needs both for every tensor it rounds. The
+  // default makes the two calls.
+  virtual QuantizeCounts quantize_with_amax(const Tensor& in, Tensor& out, const QuantizeSpec& spec, float& amax);
   virtual ExponentHistogram exponent_histogram(const Tensor& t) = 0;
 
   // C = op(A) op(B) (+ C), fp32 accumulation in the library's order (ops.hpp for shapes).

@@ -61,7 +61,7 @@ TrainConfig parse_train_config(const YAML::Node& root, const std::string& file) 
                       "divergence_threshold", "policy"});
 
   const FieldReader ds(section(top, "dataset"), file, "dataset");
-  ds.reject_unknown({"name", "path", "train_subset", "test_subset", "augment"});
+  ds.reject_unknown({"name", "path", "train_subset", "test_subset", "augment", "crop_padding"});
   c.dataset.name = ds.choice<std::string>("name", "fashion_mnist",
                                           {{"fashion_mnist", "fashion_mnist"}, {"mnist", "mnist"}, {"cifar10", "cifar10"},
                                            {"cifar100", "cifar100"}, {"synthetic", "synthetic"}});
@@ -69,13 +69,15 @@ TrainConfig parse_train_config(const YAML::Node& root, const std::string& file) 
   c.dataset.train_subset = ds.integer("train_subset", 0, 0, std::int64_t{1} << 40);
   c.dataset.test_subset = ds.integer("test_subset", 0, 0, std::int64_t{1} << 40);
   c.dataset.augment = ds.boolean("augment", c.dataset.name == "cifar10" || c.dataset.name == "cifar100");
+  c.dataset.crop_padding = static_cast<int>(ds.integer("crop_padding", 4, 0, 16));
 
   const FieldReader m(section(top, "model"), file, "model");
-  m.reject_unknown({"name", "width"});
+  m.reject_unknown({"name", "width", "init"});
   std::vector<std::pair<std::string, std::string>> models;
   for (const auto& n : nn::model_names()) models.emplace_back(n, n);
   c.model = m.choice<std::string>("name", "lenet5", models);
   c.width = m.number("width", 1.0, 0.0, 64.0, true);
+  c.init = m.choice<nn::InitScheme>("init", nn::InitScheme::he, nn::init_scheme_names());
 
   const FieldReader o(section(top, "optimizer"), file, "optimizer");
   o.reject_unknown({"name", "lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "eps"});

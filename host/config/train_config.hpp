@@ -1,8 +1,9 @@
 // The training config (configs/train/*.yaml), parsed once into typed structs (STYLE.md 10).
 // Below this boundary nothing looks anything up by string.
 //
-//   dataset:   {name: fashion_mnist, path: "", train_subset: 0, test_subset: 0, augment: false}
-//   model:     {name: lenet5, width: 1.0}
+//   dataset:   {name: fashion_mnist, path: "", train_subset: 0, test_subset: 0, augment: false,
+//               crop_padding: 4}
+//   model:     {name: lenet5, width: 1.0, init: he}
 //   optimizer: {name: sgd, lr: 0.05, momentum: 0.9, nesterov: false, weight_decay: 5e-4,
 //               beta1: 0.9, beta2: 0.999, eps: 1e-8}
 //   schedule:  {name: cosine, warmup_epochs: 0, step_size: 30, gamma: 0.1, min_lr: 0}
@@ -23,6 +24,7 @@
 
 #include "host/config/policy_config.hpp"
 #include "host/data/dataset.hpp"
+#include "host/nn/network.hpp"
 #include "host/nn/optimizer.hpp"
 
 namespace mpsim::host {
@@ -32,6 +34,7 @@ struct TrainConfig {
   data::DatasetConfig dataset;
   std::string model = "lenet5";
   double width = 1.0;
+  nn::InitScheme init = nn::InitScheme::he;
   nn::OptimizerConfig optimizer;
   nn::ScheduleConfig schedule;
   int epochs = 10;

@@ -17,13 +17,13 @@ std::uint64_t augment_stream(int epoch) { return 2 * static_cast<std::uint64_t>(
 // bias, below n / 2^32, is negligible for shuffling).
 std::uint64_t below(std::uint32_t bits, std::uint64_t n) { return (std::uint64_t{bits} * n) >> 32; }
 
-constexpr int kPad = 4;  // CIFAR augmentation: crop 32x32 from the image zero-padded by 4
-
 }  // namespace
 
-BatchIterator::BatchIterator(const Dataset& dataset, std::int64_t batch, std::uint64_t seed, bool augment)
-    : dataset_(&dataset), batch_(batch), seed_(seed), augment_(augment) {
+BatchIterator::BatchIterator(const Dataset& dataset, std::int64_t batch, std::uint64_t seed, bool augment,
+                             int crop_padding)
+    : dataset_(&dataset), batch_(batch), seed_(seed), augment_(augment), crop_padding_(crop_padding) {
   if (batch <= 0) throw DataError("batch size must be positive");
+  if (crop_padding < 0) throw DataError("crop padding must not be negative");
   order_.resize(static_cast<std::size_t>(dataset.count));
   start_epoch(0);
 }
@@ -60,11 +60,13 @@ bool BatchIterator::next(std::vector<float>& images, std::vector<std::int32_t>& 
       std::memcpy(dst, src, static_cast<std::size_t>(size) * sizeof(float));
       continue;
     }
-    // Random crop: offset (oy, ox) in [-pad, pad] (a 32x32 window of the image zero-padded by
-    // pad on each side, as torchvision's RandomCrop(32, padding=4)); flip with probability 1/2.
+    // Random crop: offset (oy, ox) in [-pad, pad] (an HxW window of the image zero-padded by
+    // pad on each side, as torchvision's RandomCrop(32, padding=4) for CIFAR); flip with
+    // probability 1/2.
     const std::uint32_t r = random_bits(seed_, augment_stream(epoch_), static_cast<std::uint64_t>(pos));
-    const int oy = static_cast<int>(r % (2 * kPad + 1)) - kPad;
-    const int ox = static_cast<int>((r >> 8) % (2 * kPad + 1)) - kPad;
+    const int pad = crop_padding_;
+    const int oy = static_cast<int>(r % static_cast<std::uint32_t>(2 * pad + 1)) - pad;
+    const int ox = static_cast<int>((r >> 8) % static_cast<std::uint32_t>(2 * pad + 1)) - pad;
     const bool flip = (r >> 16) & 1u;
     for (int c = 0; c < C; ++c)
       for (int y = 0; y < H; ++y) {
@@ -77,8 +79,9 @@ bool BatchIterator::next(std::vector<float>& images, std::vector<std::int32_t>& 
         const float* srow = src + (std::int64_t{c} * H + sy) * W;
         // Output x reads source x + ox (flipped: W - 1 - x + ox): one contiguous run of valid
         // x, [lo, hi), with zero padding around it.
-        const int lo = flip ? std::max(0, ox) : std::max(0, -ox);
-        const int hi = flip ? std::min(W, W + ox) : std::min(W, W - ox);
+        // (Clamped: a padding wider than the image leaves no valid x at some offsets.)
+        const int lo = std::min(W, flip ? std::max(0, ox) : std::max(0, -ox));
+        const int hi = std::max(lo, flip ? std::min(W, W + ox) : std::min(W, W - ox));
         std::fill(row, row + lo, 0.0f);
         std::fill(row + hi, row + W, 0.0f);
         if (!flip)

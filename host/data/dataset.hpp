@@ -33,7 +33,8 @@ struct DatasetConfig {
                                        // from /usr/share/datasets/fashion-mnist)
   std::int64_t train_subset = 0, test_subset = 0;  // 0: all; else the first N (synthetic: N)
   std::uint64_t seed = 1;              // synthetic data generation
-  bool augment = false;                // CIFAR: random crop (pad 4) + horizontal flip in training
+  bool augment = false;                // random crop + horizontal flip in training (CIFAR's default)
+  int crop_padding = 4;                // the crop's zero padding (4: CIFAR's); 0: flip only
 };
 
 struct DatasetSplit {
@@ -47,11 +48,11 @@ DatasetSplit load_dataset(const DatasetConfig& config);
 // Mini-batches over one Dataset. start_epoch(e) fixes the permutation for epoch e (a pure
 // function of seed and e); next() fills images (batch*C*H*W, NCHW) and labels (batch) and returns
 // false at the end of the epoch. The last batch may be smaller (count % batch). With augment,
-// each image gets a random crop from the 4-pixel zero-padded image and a random horizontal flip,
-// drawn from (seed, epoch, position), also reproducible.
+// each image gets a random crop from the image zero-padded by `crop_padding` pixels (0: none)
+// and a random horizontal flip, drawn from (seed, epoch, position), also reproducible.
 class BatchIterator {
  public:
-  BatchIterator(const Dataset& dataset, std::int64_t batch, std::uint64_t seed, bool augment);
+  BatchIterator(const Dataset& dataset, std::int64_t batch, std::uint64_t seed, bool augment, int crop_padding = 4);
   void start_epoch(int epoch);
   bool next(std::vector<float>& images, std::vector<std::int32_t>& labels);
   std::int64_t batches_per_epoch() const;
@@ -62,6 +63,7 @@ class BatchIterator {
   std::int64_t batch_;
   std::uint64_t seed_;
   bool augment_;
+  int crop_padding_;
   int epoch_ = 0;
   std::int64_t position_ = 0;
   std::vector<std::int64_t> order_;

@@ -16,6 +16,9 @@
 
 namespace mpsim::host::nn {
 
+// What a parameter's first values are drawn as; the scheme (InitScheme) says from what.
+enum class ParamInit { constant, weight, bias };
+
 // A trainable tensor: the fp32 master copy the optimizer updates, the working copy θ = Q(master)
 // the layers read (Lee et al.: weights are rounded into a working copy before each step), its
 // gradient dθ and the optimizer's state, each registered with its own role.
@@ -27,8 +30,9 @@ struct Param {
   TensorId master_id = -1, weight_id = -1, grad_id = -1;
   std::vector<TensorId> state_ids;
   LayerId layer = -1;                // the registered layer it belongs to
-  double init_std = 0.0;             // He init: N(0, init_std^2); 0 with init_value
-  float init_value = 0.0f;           // constant init (biases 0, BN gamma 1)
+  ParamInit init = ParamInit::constant;  // how Network::build draws its first values
+  std::int64_t fan_in = 0;               // inputs per output (weights and biases of conv, linear)
+  float init_value = 0.0f;               // ParamInit::constant (BN gamma 1, beta 0)
 };
 
 // 2-D convolution by im2col + GEMM (kernels/ops.hpp ConvShape):

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <stdexcept>
 
 #include "host/nn/buffers.hpp"
@@ -30,7 +31,35 @@ double normal(std::uint64_t seed, std::uint64_t stream, std::uint64_t e) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
+// Uniform in [-bound, bound) from word e of stream s (the 2^32 grid of Philox's 32 bits).
+double uniform(double bound, std::uint64_t seed, std::uint64_t stream, std::uint64_t e) {
+  return bound * (2.0 * static_cast<double>(random_bits(seed, stream, e)) / 4294967296.0 - 1.0);
+}
+
+// A parameter element's first value; nullopt keeps the constant (Param::init_value).
+//   he:    weights N(0, 2/fan_in) (He et al. 2015, eq. 10), biases 0;
+//   torch: PyTorch's default for nn.Conv2d and nn.Linear, weights kaiming_uniform_(a=sqrt(5)),
+//          i.e. U(-b, b) with b = gain * sqrt(3/fan_in), gain = sqrt(2/(1+a^2)) = sqrt(1/3),
+//          so b = 1/sqrt(fan_in); biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+// BatchNorm's gamma 1 and beta 0 are the same in both.
+std::optional<double> initial_value(InitScheme scheme, const Param& p, std::uint64_t seed, std::uint64_t stream,
+                                    std::uint64_t e) {
+  if (p.init == ParamInit::constant) return std::nullopt;
+  const double fan_in = static_cast<double>(p.fan_in);
+  if (scheme == InitScheme::he) {
+    if (p.init == ParamInit::bias) return std::nullopt;
+    return std::sqrt(2.0 / fan_in) * normal(seed, stream, e);
+  }
+  return uniform(1.0 / std::sqrt(fan_in), seed, stream, e);
+}
+
 }  // namespace
+
+const std::vector<std::pair<std::string, InitScheme>>& init_scheme_names() {
+  static const std::vector<std::pair<std::string, InitScheme>> names{{"he", InitScheme::he},
+                                                                     {"torch", InitScheme::torch}};
+  return names;
+}
 
 Network::Network(std::vector<std::int64_t> input_shape, int classes) : classes_(classes) {
   add_node("input", LayerKind::input, {}, Input{}, std::move(input_shape));
@@ -48,11 +77,13 @@ int Network::add_node(const std::string& name, LayerKind kind, std::vector<int> 
   return static_cast<int>(nodes_.size()) - 1;
 }
 
-int Network::add_param(const std::string& name, std::vector<std::int64_t> shape, double init_std, float init_value) {
+int Network::add_param(const std::string& name, std::vector<std::int64_t> shape, ParamInit init, std::int64_t fan_in,
+                       float init_value) {
   Param p;
   p.name = name;
   p.shape = std::move(shape);
-  p.init_std = init_std;
+  p.init = init;
+  p.fan_in = fan_in;
   p.init_value = init_value;
   params_.push_back(std::move(p));
   param_node_.push_back(static_cast<int>(nodes_.size()));  // the node about to be added
@@ -71,8 +102,8 @@ int Network::conv(const std::string& name, int x, std::int64_t out_channels, std
   l.pad = pad;
   const std::int64_t fan_in = in[0] * kernel * kernel;
   // He et al. 2015: N(0, 2 / fan_in) keeps the variance of ReLU activations constant.
-  l.weight = add_param(name + ".weight", {out_channels, fan_in}, std::sqrt(2.0 / static_cast<double>(fan_in)), 0.0f);
-  if (bias) l.bias = add_param(name + ".bias", {out_channels}, 0.0, 0.0f);
+  l.weight = add_param(name + ".weight", {out_channels, fan_in}, ParamInit::weight, fan_in);
+  if (bias) l.bias = add_param(name + ".bias", {out_channels}, ParamInit::bias, fan_in);
   const std::int64_t oh = (in[1] + 2 * pad - kernel) / stride + 1, ow = (in[2] + 2 * pad - kernel) / stride + 1;
   if (oh < 1 || ow < 1) throw std::invalid_argument(name + ": input too small for the kernel");
   return add_node(name, LayerKind::conv, {x}, l, {out_channels, oh, ow});
@@ -84,16 +115,16 @@ int Network::linear(const std::string& name, int x, std::int64_t out_features, b
   Linear l;
   l.in_features = in[0];
   l.out_features = out_features;
-  l.weight = add_param(name + ".weight", {out_features, in[0]}, std::sqrt(2.0 / static_cast<double>(in[0])), 0.0f);
-  if (bias) l.bias = add_param(name + ".bias", {out_features}, 0.0, 0.0f);
+  l.weight = add_param(name + ".weight", {out_features, in[0]}, ParamInit::weight, in[0]);
+  if (bias) l.bias = add_param(name + ".bias", {out_features}, ParamInit::bias, in[0]);
   return add_node(name, LayerKind::linear, {x}, l, {out_features});
 }
 
 int Network::batchnorm(const std::string& name, int x) {
   BatchNorm2d l;
   l.channels = shape_of(x).at(0);
-  l.gamma = add_param(name + ".weight", {l.channels}, 0.0, 1.0f);
-  l.beta = add_param(name + ".bias", {l.channels}, 0.0, 0.0f);
+  l.gamma = add_param(name + ".weight", {l.channels}, ParamInit::constant, 0, 1.0f);
+  l.beta = add_param(name + ".bias", {l.channels}, ParamInit::constant, 0, 0.0f);
   l.running_mean.assign(static_cast<std::size_t>(l.channels), 0.0f);
   l.running_var.assign(static_cast<std::size_t>(l.channels), 1.0f);
   return add_node(name, LayerKind::batchnorm, {x}, l, shape_of(x));
@@ -123,7 +154,7 @@ int Network::add(const std::string& name, int a, int b) {
   return add_node(name, LayerKind::add, {a, b}, Add{}, shape_of(a));
 }
 
-void Network::build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t seed) {
+void Network::build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t seed, InitScheme scheme) {
   TensorRegistry& reg = ctx.registry();
   kernels::Backend& be = ctx.backend();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -152,9 +183,9 @@ void Network::build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t see
     Param& p = params_[pi];
     const std::int64_t numel = product(p.shape);
     std::vector<float> init(static_cast<std::size_t>(numel), p.init_value);
-    if (p.init_std > 0)
-      for (std::int64_t e = 0; e < numel; ++e)
-        init[static_cast<std::size_t>(e)] = static_cast<float>(p.init_std * normal(seed, pi + 1, static_cast<std::uint64_t>(e)));
+    for (std::int64_t e = 0; e < numel; ++e)
+      if (const auto v = initial_value(scheme, p, seed, pi + 1, static_cast<std::uint64_t>(e)))
+        init[static_cast<std::size_t>(e)] = static_cast<float>(*v);
     p.master = be.from_host(p.shape, init, formats::fp32, p.name + ".master");
     p.weight = be.from_host(p.shape, init, formats::fp32, p.name);
     p.grad = be.zeros(p.shape, formats::fp32, p.name + ".grad");

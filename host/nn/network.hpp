@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -17,6 +18,12 @@
 #include "model/workload.hpp"
 
 namespace mpsim::host::nn {
+
+// How conv and linear parameters start (Network::build): `he` (the default; He et al. 2015) or
+// `torch` (PyTorch's defaults, for comparing against a PyTorch model of the same network).
+enum class InitScheme { he, torch };
+// ("he", he), ("torch", torch): the names `model.init` accepts.
+const std::vector<std::pair<std::string, InitScheme>>& init_scheme_names();
 
 using Layer = std::variant<Input, Conv2d, Linear, BatchNorm2d, ReLU, MaxPool2d, AvgPool, Flatten, Add>;
 
@@ -50,8 +57,8 @@ class Network {
   const std::vector<std::int64_t>& shape_of(int node) const { return nodes_.at(static_cast<std::size_t>(node)).sample_shape; }
 
   // Registers every layer and tensor (θ, master, dθ, v, dv; activation-sized ones at `batch`),
-  // the loss layer and the loss scale, and initialises the parameters from `seed`.
-  void build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t seed);
+  // the loss layer and the loss scale, and initialises the parameters from `seed` by `scheme`.
+  void build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t seed, InitScheme scheme = InitScheme::he);
 
   // θ = Q(master) for every parameter (before each step and before evaluation).
   void refresh_weights(PrecisionContext& ctx);
@@ -80,7 +87,8 @@ class Network {
  private:
   int add_node(const std::string& name, LayerKind kind, std::vector<int> inputs, Layer layer,
                std::vector<std::int64_t> sample_shape);
-  int add_param(const std::string& name, std::vector<std::int64_t> shape, double init_std, float init_value);
+  int add_param(const std::string& name, std::vector<std::int64_t> shape, ParamInit init, std::int64_t fan_in,
+                float init_value = 0.0f);
   void prepare(PrecisionContext& ctx, std::int64_t n);  // buffers for batch n
   void backward(PrecisionContext& ctx);
   void forward_node(PrecisionContext& ctx, Node& node, bool train);

@@ -62,12 +62,13 @@ void PrecisionContext::store(TensorId id, const Tensor& src, Tensor& dst) {
     return;
   }
   // amax of the values as rounded: what overflows is x (times the loss scale for gradients).
-  const float amax = backend_.amax(src);
+  // Taken in the quantize pass (one read of the tensor, not two).
+  float amax = 0.0f;
   {
     kernels::QuantizeSpec spec{p.format, p.rounding, p.overflow, p.scale, seed_,
                                static_cast<std::uint32_t>(observed_.step)};
     Tensor in = keyed_view(const_cast<Tensor&>(src), id);
-    counts = backend_.quantize(in, dst, spec);
+    counts = backend_.quantize_with_amax(in, dst, spec, amax);
   }
   record(id, src.numel(), counts, amax);
 }

@@ -22,7 +22,7 @@ Session::Session(const TrainConfig& c, const data::Dataset& train_set, kernels::
       scaler(policy->loss_scaling(), (train_set.count + c.batch - 1) / c.batch),
       steps_per_epoch((train_set.count + c.batch - 1) / c.batch) {
   optimizer = nn::Optimizer(optimizer_config(c, *policy));
-  net.build(ctx, c.batch, c.seed);
+  net.build(ctx, c.batch, c.seed, c.init);
   optimizer.attach(ctx, net.params());
   policy_initial = policy->initial(ctx.registry());
   if (pretraining(0)) ctx.use_fp32();

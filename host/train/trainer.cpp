@@ -99,7 +99,8 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
     result.mixed16_bits = memory_metric(s.ctx.registry(), make_policy(mixed16)->initial(s.ctx.registry())).bits;
   }
   Progress progress(options.log, options.progress_bar, config.epochs, s.steps_per_epoch);
-  data::BatchIterator batches(data.train, config.batch, config.seed, config.dataset.augment);
+  data::BatchIterator batches(data.train, config.batch, config.seed, config.dataset.augment,
+                              config.dataset.crop_padding);
   std::vector<float> images;
   std::vector<std::int32_t> labels;
   int epochs_this_call = 0;

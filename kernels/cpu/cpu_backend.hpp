@@ -21,6 +21,7 @@ class CpuBackend final : public Backend {
 
   QuantizeCounts quantize(const Tensor& in, Tensor& out, const QuantizeSpec& spec) override;
   float amax(const Tensor& t) override;
+  QuantizeCounts quantize_with_amax(const Tensor& in, Tensor& out, const QuantizeSpec& spec, float& amax) override;
   ExponentHistogram exponent_histogram(const Tensor& t) override;
 
   GemmPath gemm_fast(const GemmSpec& spec, const Tensor& a, const Tensor& b, Tensor& c) override;

@@ -1,6 +1,7 @@
 // CPU quantize, amax and exponent histogram against model/'s scalar functions.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -133,4 +134,57 @@ TEST_CASE("amax and the exponent histogram", "[kernels][cpu][quantize]") {
   std::int64_t total = h.zeros + h.non_finite;
   for (auto c : h.counts) total += c;
   CHECK(total == 7);
+}
+
+namespace {
+
+// max |x| skipping NaN, NaN when every element is NaN: Backend::amax's definition, on the host.
+float reference_amax(const std::vector<float>& v) {
+  float top = 0.0f;
+  bool any_number = v.empty();
+  for (float x : v)
+    if (x == x) {
+      any_number = true;
+      top = std::max(top, std::fabs(x));
+    }
+  return any_number ? top : std::numeric_limits<float>::quiet_NaN();
+}
+
+}  // namespace
+
+// Training takes each rounded tensor's amax inside the quantize pass: the same amax as a pass of
+// its own over the input (also when rounding in place overwrites it), the same values and counts.
+TEST_CASE("quantize_with_amax: the input's amax, and quantize's values and counts, in one pass", "[kernels][cpu][quantize]") {
+  CpuBackend cpu(2);
+  const std::vector<std::vector<float>> inputs{
+      wide_inputs(70000, 23),  // the OpenMP path, with NaN and both infinities
+      wide_inputs(1000, 24),   // one block on the calling thread
+      {NAN, NAN, NAN},         // all NaN: the amax is NaN
+      {0.0f, -0.0f, NAN},      // zeros and NaN: 0
+      {-1e-45f},               // one subnormal, rounded to zero in e4m3
+  };
+  for (const auto& x : inputs) {
+    const auto n = static_cast<std::int64_t>(x.size());
+    const float expected = reference_amax(x);
+    for (Rounding rounding : {Rounding::nearest_even, Rounding::nearest_away, Rounding::stochastic}) {
+      for (float scale : {1.0f, 64.0f}) {
+        INFO(n << " elements, rounding " << static_cast<int>(rounding) << ", scale " << scale);
+        const QuantizeSpec spec{formats::e4m3, rounding, Overflow::saturate, scale, 77, 5};
+        Tensor in = cpu.from_host({n}, x, formats::fp32, "x");
+        Tensor out = cpu.empty({n}, formats::fp32, "q");
+        Tensor reference = cpu.empty({n}, formats::fp32, "r");
+        const QuantizeCounts counts = cpu.quantize(in, reference, spec);
+        float apart = -1.0f, in_place = -1.0f;
+        CHECK(cpu.quantize_with_amax(in, out, spec, apart) == counts);
+        CHECK(cpu.quantize_with_amax(in, in, spec, in_place) == counts);
+        for (float amax : {apart, in_place}) {
+          if (std::isnan(expected)) CHECK(std::isnan(amax));
+          else CHECK(amax == expected);
+        }
+        const auto r = cpu.to_host(reference), a = cpu.to_host(out), b = cpu.to_host(in);
+        CHECK(std::memcmp(a.data(), r.data(), r.size() * sizeof(float)) == 0);
+        CHECK(std::memcmp(b.data(), r.data(), r.size() * sizeof(float)) == 0);
+      }
+    }
+  }
 }

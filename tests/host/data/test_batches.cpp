@@ -1,5 +1,5 @@
 // BatchIterator: the shuffle is a permutation fixed by (seed, epoch) alone, so a resumed run
-// sees the same batches; augmentation (crop from the 4-padded image, flip) keeps shapes and
+// sees the same batches; augmentation (crop from the padded image, flip) keeps shapes and
 // yields crops of the source; the synthetic dataset is seeded and class-dependent.
 #include <catch2/catch.hpp>
 
@@ -80,10 +80,12 @@ TEST_CASE("shuffle is a permutation, a pure function of (seed, epoch)", "[host][
   CHECK(fc != fb);
 }
 
-TEST_CASE("augmentation: crops from the 4-padded image and flips, shapes kept", "[host][data]") {
+TEST_CASE("augmentation: crops from the padded image and flips, shapes kept", "[host][data]") {
   const int C = 3, H = 8, W = 8;
+  const int pad = GENERATE(4, 2, 0);  // CIFAR's 4; 0 is flip only
+  INFO("crop padding " << pad);
   const Dataset d = indexed_dataset(64, C, H, W);
-  BatchIterator it(d, 16, 5, true);
+  BatchIterator it(d, 16, 5, true, pad);
   it.start_epoch(2);
   std::vector<float> img;
   std::vector<std::int32_t> lab;
@@ -99,8 +101,8 @@ TEST_CASE("augmentation: crops from the 4-padded image and flips, shapes kept", 
       CHECK(lab[b] == src % 10);
       const float* in = d.images.data() + src * C * H * W;
       bool found = false;
-      for (int oy = -4; oy <= 4 && !found; ++oy)
-        for (int ox = -4; ox <= 4 && !found; ++ox)
+      for (int oy = -pad; oy <= pad && !found; ++oy)
+        for (int ox = -pad; ox <= pad && !found; ++ox)
           for (bool flip : {false, true}) {
             bool same = true;
             for (int c = 0; c < C && same; ++c)
@@ -119,8 +121,32 @@ TEST_CASE("augmentation: crops from the 4-padded image and flips, shapes kept", 
       CHECK(found);
     }
   }
-  CHECK(transforms.size() > 10);  // the crops and flips vary
+  // The crops and flips vary: all 2 transforms of flip only, most of the 50 or 162 others.
+  if (pad == 0) CHECK(transforms.size() == 2);
+  else CHECK(transforms.size() > 10);
 }
+
+TEST_CASE("augmentation with a padding wider than the image: whole zero rows, no overrun", "[host][data]") {
+  const int C = 1, H = 4, W = 4;
+  const Dataset d = indexed_dataset(32, C, H, W);
+  BatchIterator it(d, 8, 3, true, 9);
+  std::vector<float> img;
+  std::vector<std::int32_t> lab;
+  std::int64_t blank = 0, seen = 0;
+  while (it.next(img, lab)) {
+    REQUIRE(img.size() == lab.size() * C * H * W);
+    for (std::size_t b = 0; b < lab.size(); ++b, ++seen) {
+      const float* out = img.data() + b * C * H * W;
+      blank += std::all_of(out, out + C * H * W, [](float v) { return v == 0.0f; }) ? 1 : 0;
+    }
+  }
+  CHECK(seen == 32);
+  // An offset of 4 or more in either axis (10 of 19 values each) leaves the window empty.
+  CHECK(blank > 0);
+  CHECK(blank < seen);
+}
+
+
 
 TEST_CASE("synthetic data is seeded and class-dependent", "[host][data]") {
   const DatasetSplit a = load_dataset({"synthetic", "", 500, 200, 9, false});
