@@ -239,3 +239,30 @@ TEST_CASE("continuous16 continues from another run's fp32 checkpoint", "[host][t
   }
   fs::remove_all(pre_dir);
 }
+
+// The shipped configs are what users start from: each must load, with the settings its comments
+// promise (the acceptance run's recipe for lenet5_fmnist, the paper's crops for CIFAR).
+TEST_CASE("every shipped training config loads, with its documented recipe", "[host][train]") {
+  const fs::path dir = fs::path(MPSIM_SOURCE_DIR) / "configs" / "train";
+  int loaded = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path());
+    CHECK_NOTHROW(load_train_config(entry.path().string(), {}));
+    ++loaded;
+  }
+  CHECK(loaded >= 4);
+  const TrainConfig lenet = load_train_config((dir / "lenet5_fmnist.yaml").string(), {});
+  CHECK(lenet.model == "lenet5");
+  CHECK(lenet.init == nn::InitScheme::torch);
+  CHECK(lenet.epochs == 10);
+  CHECK(lenet.batch == 128);
+  CHECK(lenet.optimizer.kind == nn::OptimizerKind::sgd);
+  CHECK(lenet.optimizer.momentum > 0);
+  CHECK(lenet.schedule.kind == nn::ScheduleKind::cosine);
+  CHECK_FALSE(lenet.dataset.augment);
+  const TrainConfig cifar = load_train_config((dir / "resnet8_cifar10.yaml").string(), {});
+  CHECK(cifar.dataset.augment);
+  CHECK(cifar.dataset.crop_padding == 4);
+  CHECK(cifar.init == nn::InitScheme::he);
+}
