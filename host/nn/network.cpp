@@ -101,7 +101,8 @@ int Network::conv(const std::string& name, int x, std::int64_t out_channels, std
   l.stride = stride;
   l.pad = pad;
   const std::int64_t fan_in = in[0] * kernel * kernel;
-  // He et al. 2015: N(0, 2 / fan_in) keeps the variance of ReLU activations constant.
+  // Drawn in build() by the scheme (initial_value): `he`'s N(0, 2 / fan_in) keeps the variance
+  // of ReLU activations constant (He et al. 2015).
   l.weight = add_param(name + ".weight", {out_channels, fan_in}, ParamInit::weight, fan_in);
   if (bias) l.bias = add_param(name + ".bias", {out_channels}, ParamInit::bias, fan_in);
   const std::int64_t oh = (in[1] + 2 * pad - kernel) / stride + 1, ow = (in[2] + 2 * pad - kernel) / stride + 1;
