@@ -204,6 +204,17 @@ bool wait_until(const std::function<bool()>& done, double limit = 120) {
   return true;
 }
 
+// The epoch a stopped run's message says its checkpoint keeps ("keeps epoch K of N"), or -1.
+int kept_epoch(const std::string& err) {
+  const auto at = err.find("keeps epoch ");
+  return at == std::string::npos ? -1 : std::atoi(err.c_str() + at + 12);
+}
+// That message in full; `resume` is how to continue ("with --resume" or "again").
+std::string interrupted(const fs::path& dir, int kept, int epochs, const std::string& resume) {
+  return "mpsim train: interrupted; " + dir.string() + "/checkpoint.bin keeps epoch " + std::to_string(kept) +
+         " of " + std::to_string(epochs) + ": run the same command " + resume + " to continue";
+}
+
 // What a killed run left: finished points (point.json), and the epochs each checkpoint holds.
 std::string fmt_line(int k, double delay, bool landed, int temporaries, const fs::path& dir) {
   int points = 0;
@@ -514,18 +525,11 @@ TEST_CASE("an output directory that cannot be written: one line naming it, nothi
 
 // --- Ctrl-C and SIGTERM ------------------------------------------------------------------------------
 
-// The epoch a stopped run's message says its checkpoint keeps ("keeps epoch K of N"), or -1.
-int kept_epoch(const std::string& err) {
-  const auto at = err.find("keeps epoch ");
-  return at == std::string::npos ? -1 : std::atoi(err.c_str() + at + 12);
-}
-
 TEST_CASE("Ctrl-C stops mpsim train between steps: bar line ended, last checkpoint kept, exit 130", "[host][faults]") {
   const fs::path dir = mpsim::test::fresh_temp_dir("faults_sigint_train") / "out";
   // 128 steps an epoch and far more epochs than the test waits for, so a fast machine cannot
   // finish the run before the signal (CI once did, with 3 epochs); the signal only ends it.
   const int epochs = 40;
-  const std::string of_epochs = " of " + std::to_string(epochs);
   const std::string args = "train --config " + kTrainConfig + " --set dataset.train_subset=4096 --epochs " +
                            std::to_string(epochs) + " --threads 1 --out " + dir.string();
   auto child = spawn_mpsim(args, {0, true});
@@ -548,9 +552,7 @@ TEST_CASE("Ctrl-C stops mpsim train between steps: bar line ended, last checkpoi
   const int kept = kept_epoch(r.err);
   CHECK(kept >= 1);
   CHECK(kept < epochs);
-  CHECK(r.err.find("mpsim train: interrupted; " + dir.string() + "/checkpoint.bin keeps epoch " +
-                   std::to_string(kept) + of_epochs + ": run the same command with --resume to continue") !=
-        std::string::npos);
+  CHECK(r.err.find(interrupted(dir, kept, epochs, "with --resume")) != std::string::npos);
   CHECK(mpsim::host::train::read_checkpoint((dir / "checkpoint.bin").string()).state.epochs_done == kept);
   CHECK(static_cast<int>(lines_of(slurp(dir / "metrics.csv")).size()) == kept + 1);  // header and each epoch
   CHECK(check_files_whole(dir) == 0);
@@ -567,9 +569,7 @@ TEST_CASE("Ctrl-C stops mpsim train between steps: bar line ended, last checkpoi
   CHECK(t.status == 128 + SIGTERM);
   const int kept_after = kept_epoch(t.err);
   CHECK(kept_after > kept);
-  CHECK(t.err.find("mpsim train: interrupted; " + dir.string() + "/checkpoint.bin keeps epoch " +
-                   std::to_string(kept_after) + of_epochs + ": run the same command again to continue") !=
-        std::string::npos);
+  CHECK(t.err.find(interrupted(dir, kept_after, epochs, "again")) != std::string::npos);
   CHECK(mpsim::host::train::read_checkpoint((dir / "checkpoint.bin").string()).state.epochs_done == kept_after);
   CHECK(check_files_whole(dir) == 0);
   fs::remove_all(dir.parent_path());
