@@ -77,10 +77,21 @@ void check_same_numel(const char* kernel, const Tensor& x, const Tensor& y) {
                       shape_text(y.shape()) + " differ in size");
 }
 
+void check_same_numels(const char* kernel, std::initializer_list<const Tensor*> tensors) {
+  const Tensor* first = *tensors.begin();
+  for (const Tensor* t : tensors)
+    if (t) check_same_numel(kernel, *first, *t);
+}
+
 void check_device(const char* kernel, const Tensor& t, Device d) {
   if (t.device() != d)
     throw KernelError(std::string(kernel) + ": tensor " + t.name() + " lives on " + device_name(t.device()) +
                       ", not on " + device_name(d));
+}
+
+void check_devices(const char* kernel, std::initializer_list<const Tensor*> tensors, Device d) {
+  for (const Tensor* t : tensors)
+    if (t) check_device(kernel, *t, d);
 }
 
 QuantizeCounts Backend::quantize_with_amax(const Tensor& in, Tensor& out, const QuantizeSpec& spec, float& amax) {
@@ -128,6 +139,44 @@ void check_softmax(const Tensor& logits, const std::vector<std::int32_t>& labels
   for (std::int32_t label : labels)
     if (label < 0 || label >= logits.dim(1))
       throw KernelError("softmax_cross_entropy: label " + std::to_string(label) + " out of range");
+}
+
+void check_pool(const char* kernel, const PoolSpec& spec, const Tensor& x, const Tensor& y) {
+  const auto fail = [&](const std::string& why) {
+    throw KernelError(std::string(kernel) + ": " + why + " (x " + x.name() + " " + shape_text(x.shape()) + ", y " +
+                      y.name() + " " + shape_text(y.shape()) + ", kernel " + std::to_string(spec.kernel) +
+                      ", stride " + std::to_string(spec.stride) + ")");
+  };
+  if (spec.kernel < 1 || spec.stride < 1) fail("kernel and stride must be at least 1");
+  if (x.rank() != 4 || y.rank() != 4) fail("x and y must be [N, C, H, W]");
+  if (x.dim(2) < spec.kernel || x.dim(3) < spec.kernel) fail("the window is larger than the input");
+  const std::int64_t oh = (x.dim(2) - spec.kernel) / spec.stride + 1, ow = (x.dim(3) - spec.kernel) / spec.stride + 1;
+  if (y.dim(0) != x.dim(0) || y.dim(1) != x.dim(1) || y.dim(2) != oh || y.dim(3) != ow)
+    fail("y must be " + shape_text({x.dim(0), x.dim(1), oh, ow}));
+}
+
+void check_avgpool(const char* kernel, const Tensor& x, const Tensor& y) {
+  if (x.rank() != 4 || y.rank() != 2 || y.dim(0) != x.dim(0) || y.dim(1) != x.dim(1))
+    throw KernelError(std::string(kernel) + ": x " + x.name() + " " + shape_text(x.shape()) +
+                      " must be [N, C, H, W] and y " + y.name() + " " + shape_text(y.shape()) + " [N, C]");
+}
+
+void check_transpose(const Tensor& src, const Tensor& dst, std::int64_t batch, std::int64_t rows, std::int64_t cols) {
+  check_same_numel("transpose", src, dst);
+  if (batch < 0 || rows < 0 || cols < 0 || src.numel() != batch * rows * cols)
+    throw KernelError("transpose: " + src.name() + " " + shape_text(src.shape()) + " does not hold " +
+                      std::to_string(batch) + " x " + std::to_string(rows) + " x " + std::to_string(cols) + " values");
+}
+
+BiasLayout check_batchnorm(const char* kernel, const Tensor& x, std::initializer_list<const Tensor*> per_channel) {
+  if (x.rank() < 2)
+    throw KernelError(std::string(kernel) + ": x " + x.name() + " " + shape_text(x.shape()) + " must be [N, C, ...]");
+  for (const Tensor* t : per_channel)
+    if (t->numel() != x.dim(1))
+      throw KernelError(std::string(kernel) + ": " + t->name() + " " + shape_text(t->shape()) +
+                        " must have one entry per channel of " + x.name() + " " + shape_text(x.shape()));
+  const std::int64_t rows_by_channels = x.dim(0) * x.dim(1);
+  return {x.dim(0), x.dim(1), rows_by_channels == 0 ? 0 : x.numel() / rows_by_channels};
 }
 
 }  // namespace mpsim::kernels

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "kernels/element_ops.hpp"
+#include "kernels/layer_ops.hpp"
 #include "kernels/ops.hpp"
 #include "kernels/tensor.hpp"
 #include "kernels/traffic.hpp"
@@ -98,6 +100,42 @@ class Backend {
   // Per-channel mean and biased variance of x [N, C, H, W] or [N, C] (double accumulation).
   virtual void batchnorm_stats(const Tensor& x, Tensor& mean, Tensor& variance) = 0;
 
+  // y = a + b (y may be a or b: dx += src is add(dx, src, dx)); y = x * s.
+  virtual void add(const Tensor& a, const Tensor& b, Tensor& y) = 0;
+  virtual void scale(const Tensor& x, float s, Tensor& y) = 0;
+  // [batch, rows, cols] -> [batch, cols, rows]: a convolution's GEMM rows [N, P, K] to NCHW
+  // [N, K, P] and back.
+  virtual void transpose(const Tensor& src, Tensor& dst, std::int64_t batch, std::int64_t rows,
+                         std::int64_t cols) = 0;
+  // Elements that are Inf or NaN (GradScaler's found_inf); elements where a != b (NaN counts).
+  virtual std::int64_t count_non_finite(const Tensor& t) = 0;
+  virtual std::int64_t count_different(const Tensor& a, const Tensor& b) = 0;
+
+  // --- training layers (kernels/layer_ops.hpp) ------------------------------------------------
+  // x [N, C, ...]; gamma, beta, running_mean, running_var, mean, inv_std [C]. Writes each
+  // channel's mean and inv_std (what backward needs) and, in training, updates the running
+  // statistics; xhat (may be null) gets the normalised x.
+  virtual void batchnorm_forward(const BatchNormSpec& spec, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                 Tensor& running_mean, Tensor& running_var, Tensor& mean, Tensor& inv_std, Tensor* xhat,
+                                 Tensor& y) = 0;
+  // dgamma, dbeta [C]; dx (may be null) as x.
+  virtual void batchnorm_backward(const Tensor& dy, const Tensor& xhat, const Tensor& gamma, const Tensor& inv_std,
+                                  Tensor& dgamma, Tensor& dbeta, Tensor* dx) = 0;
+  // x [N, C, H, W] -> y [N, C, OH, OW] with OH = (H - kernel) / stride + 1. Backward takes the
+  // forward's input x and recomputes each window's argmax; dx is zero where no maximum was.
+  virtual void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) = 0;
+  virtual void maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) = 0;
+  // Global average: x [N, C, H, W] -> y [N, C]; dx = dy / (H W) broadcast.
+  virtual void avgpool_forward(const Tensor& x, Tensor& y) = 0;
+  virtual void avgpool_backward(const Tensor& dy, Tensor& dx) = 0;
+
+  // --- optimizers (kernels/layer_ops.hpp), master, grad and state of one parameter -------------
+  virtual void sgd_update(const SgdSpec& spec, Tensor& master, const Tensor& grad, Tensor& momentum) = 0;
+  virtual void adam_moments(const AdamSpec& spec, const Tensor& master, const Tensor& grad, Tensor& m, Tensor& v) = 0;
+  virtual void adam_denominators(const AdamSpec& spec, const Tensor& v, Tensor& denominators) = 0;
+  // Returns the elements whose denominator is 0 (not updated).
+  virtual std::int64_t adam_apply(const AdamSpec& spec, Tensor& master, const Tensor& m, const Tensor& denominators) = 0;
+
   TrafficLog& traffic() { return traffic_; }
 
  protected:
@@ -119,7 +157,11 @@ struct GemmDims {
 };
 GemmDims check_gemm(const char* kernel, const GemmSpec& spec, const Tensor& a, const Tensor& b, const Tensor& c);
 void check_same_numel(const char* kernel, const Tensor& x, const Tensor& y);
+// Every tensor given (null entries skipped) has as many elements as the first.
+void check_same_numels(const char* kernel, std::initializer_list<const Tensor*> tensors);
 void check_device(const char* kernel, const Tensor& t, Device d);
+// check_device for each tensor given (null entries, for optional tensors, are skipped).
+void check_devices(const char* kernel, std::initializer_list<const Tensor*> tensors, Device d);
 // The format of a quantize call must have only fp32 values (tensors hold fp32).
 void check_quantize_format(const QuantizeSpec& spec);
 // gemm_exact's formats must have only fp32 values.
@@ -130,6 +172,14 @@ void check_gemm_exact_formats(const MacFormats& formats);
 void check_conv(const char* kernel, const ConvShape& s, const Tensor& input, const Tensor& columns);
 // bias_add / bias_grad / batchnorm_stats: one bias entry per column (rank 2) or channel (rank 4).
 BiasLayout bias_layout(const char* kernel, const Tensor& x, const Tensor& bias);
+// maxpool: x [N, C, H, W] and y [N, C, (H - kernel) / stride + 1, (W - kernel) / stride + 1].
+void check_pool(const char* kernel, const PoolSpec& spec, const Tensor& x, const Tensor& y);
+// avgpool: x [N, C, H, W] and y [N, C].
+void check_avgpool(const char* kernel, const Tensor& x, const Tensor& y);
+// transpose: src and dst hold batch * rows * cols elements.
+void check_transpose(const Tensor& src, const Tensor& dst, std::int64_t batch, std::int64_t rows, std::int64_t cols);
+// batchnorm: x [N, C, ...] and every per-channel tensor [C]; returns x's layout.
+BiasLayout check_batchnorm(const char* kernel, const Tensor& x, std::initializer_list<const Tensor*> per_channel);
 // softmax_cross_entropy: logits [N, classes], one label in [0, classes) per row.
 void check_softmax(const Tensor& logits, const std::vector<std::int32_t>& labels, const Tensor& dlogits);
 

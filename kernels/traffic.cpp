@@ -6,6 +6,14 @@ void TrafficLog::add(const char* kernel, const Tensor& t, std::int64_t bytes_rea
   records_.push_back({kernel, t.name(), t.id(), bytes_read, bytes_written});
 }
 
+void TrafficLog::record(const char* kernel, std::initializer_list<const Tensor*> reads,
+                        std::initializer_list<const Tensor*> writes) {
+  for (const Tensor* t : reads)
+    if (t) read(kernel, *t);
+  for (const Tensor* t : writes)
+    if (t) write(kernel, *t);
+}
+
 void TrafficLog::transfer_to_device(std::int64_t bytes) {
   transfers_.host_to_device_bytes += bytes;
   ++transfers_.host_to_device_calls;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ class TrafficLog {
   void read(const char* kernel, const Tensor& t) { add(kernel, t, t.bytes(), 0); }
   void write(const char* kernel, const Tensor& t) { add(kernel, t, 0, t.bytes()); }
   void add(const char* kernel, const Tensor& t, std::int64_t bytes_read, std::int64_t bytes_written);
+  // read() for each of `reads`, then write() for each of `writes` (null entries skipped: optional
+  // outputs).
+  void record(const char* kernel, std::initializer_list<const Tensor*> reads,
+              std::initializer_list<const Tensor*> writes);
   void transfer_to_device(std::int64_t bytes);
   void transfer_to_host(std::int64_t bytes);
 

@@ -47,17 +47,12 @@ int run_train(const TrainOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--backend: ") + e.what());
   }
-  // The layers' non-GEMM loops (BN, pooling, the optimizer) read tensors through host pointers
-  // (host/nn/); until they move behind the Backend, training runs on the CPU backend only.
-  if (device == kernels::Device::cuda)
-    throw UsageError("--backend cuda: training runs on the cpu backend only for now (host/nn's BN, pooling and "
-                     "optimizer loops use host memory); the cuda backend serves mpsim verify");
   const std::string out = o.out.empty() ? "runs/" + std::filesystem::path(o.config).stem().string() : o.out;
   check_output_dir(out);
   if (o.resume && !std::filesystem::exists(out + "/checkpoint.bin"))
     throw UsageError("--resume: no checkpoint in " + out + " (" + out + "/checkpoint.bin)");
   const int threads = o.threads > 0 ? o.threads : omp_get_num_procs();
-  omp_set_num_threads(threads);  // the nn/ loops; the backend takes the same count
+  omp_set_num_threads(threads);  // OpenMP loops outside the backend (data); the backend takes the same count
   std::unique_ptr<kernels::Backend> backend = kernels::make_backend(device, threads);
 
   host::data::DatasetSplit data;

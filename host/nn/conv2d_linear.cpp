@@ -4,36 +4,13 @@
 //   backward-weight  dW [K, CKK]          = drows^T [K, N*P] x columns
 //   backward-data    dcolumns [N*P, CKK]  = drows [N*P, K] x W, then col2im to dx [N, C, H, W]
 // (the Workload writes backward-weight transposed, M = CKK, N = K: the same products).
-#include <omp.h>
-
 #include "host/nn/buffers.hpp"
 #include "host/nn/layers.hpp"
 
 namespace mpsim::host::nn {
-namespace {
 
-// rows [N, P, K] <-> NCHW [N, K, P]: the GEMM gives one row per output position, the next layer
-// reads channels-first.
-void rows_to_nchw(const Tensor& rows, Tensor& y, std::int64_t n, std::int64_t p, std::int64_t k) {
-  const float* r = rows.data();
-  float* out = y.data();
-#pragma omp parallel for schedule(static)
-  for (std::int64_t b = 0; b < n; ++b)
-    for (std::int64_t pos = 0; pos < p; ++pos)
-      for (std::int64_t c = 0; c < k; ++c) out[(b * k + c) * p + pos] = r[(b * p + pos) * k + c];
-}
-
-void nchw_to_rows(const Tensor& y, Tensor& rows, std::int64_t n, std::int64_t p, std::int64_t k) {
-  const float* in = y.data();
-  float* r = rows.data();
-#pragma omp parallel for schedule(static)
-  for (std::int64_t b = 0; b < n; ++b)
-    for (std::int64_t c = 0; c < k; ++c)
-      for (std::int64_t pos = 0; pos < p; ++pos) r[(b * p + pos) * k + c] = in[(b * k + c) * p + pos];
-}
-
-}  // namespace
-
+// The GEMM gives one row per output position, rows [N, P, K]; the next layer reads channels
+// first, NCHW [N, K, P]: a batched transpose each way (Backend::transpose).
 void conv2d_forward(PrecisionContext& ctx, Conv2d& l, std::vector<Param>& params, TensorId x_id, const Tensor& x,
                     Tensor& y) {
   kernels::Backend& be = ctx.backend();
@@ -46,7 +23,7 @@ void conv2d_forward(PrecisionContext& ctx, Conv2d& l, std::vector<Param>& params
   be.im2col(l.shape, x, l.columns);
   const Param& w = params[static_cast<std::size_t>(l.weight)];
   ctx.gemm({false, true, false}, x_id, l.columns, w.weight_id, w.weight, l.rows);
-  rows_to_nchw(l.rows, y, n, p, l.out_channels);
+  be.transpose(l.rows, y, n, p, l.out_channels);
   if (l.bias >= 0) be.bias_add(y, params[static_cast<std::size_t>(l.bias)].weight);
 }
 
@@ -55,7 +32,7 @@ void conv2d_backward(PrecisionContext& ctx, Conv2d& l, std::vector<Param>& param
   kernels::Backend& be = ctx.backend();
   const std::int64_t n = l.shape.batch, p = l.shape.out_height() * l.shape.out_width();
   ensure_shape(be, l.drows, {l.shape.column_rows(), l.out_channels}, "drows");
-  nchw_to_rows(dy, l.drows, n, p, l.out_channels);
+  be.transpose(dy, l.drows, n, l.out_channels, p);
   Param& w = params[static_cast<std::size_t>(l.weight)];
   ctx.gemm({true, false, false}, dy_id, l.drows, l.x_id, l.columns, w.grad);  // dW = drows^T columns
   ctx.store(w.grad_id, w.grad);

@@ -55,22 +55,22 @@ struct Linear {
 // Batch normalisation over N, H, W per channel (Ioffe & Szegedy 2015), x [N, C, H, W] or [N, C]:
 //   train: y = gamma (x - mean_B) / sqrt(var_B + eps) + beta, running stats updated;
 //   eval:  the running stats instead of the batch's.
+// The buffers are backend tensors (Network::build allocates the running statistics).
 struct BatchNorm2d {
   std::int64_t channels = 1;
   double eps = 1e-5, momentum = 0.1;  // PyTorch's defaults
   int gamma = -1, beta = -1;
-  std::vector<float> running_mean, running_var;  // [C]
-  std::vector<float> xhat;                        // x normalised, saved for backward [N, C, H, W]
-  std::vector<double> inv_std;                    // [C]
+  Tensor running_mean, running_var;   // [C], start at 0 and 1
+  Tensor mean, inv_std;               // [C], of the last forward (backward uses inv_std)
+  Tensor xhat;                        // x normalised, saved for backward [N, C, H, W]
 };
 
 struct ReLU {};
 
-// Max pooling, window `kernel`, stride `stride`, no padding: y [N, C, OH, OW]; argmax [N*C*OH*OW]
-// holds the flat input index each output came from (first maximum on ties).
+// Max pooling, window `kernel`, stride `stride`, no padding: y [N, C, OH, OW]. Backward
+// recomputes each window's argmax (first maximum, NaN wins) from the saved input.
 struct MaxPool2d {
   std::int64_t kernel = 2, stride = 2;
-  std::vector<std::int64_t> argmax;
 };
 
 // Global average pooling: x [N, C, H, W] -> y [N, C].
@@ -93,19 +93,20 @@ void linear_forward(PrecisionContext& ctx, Linear& l, std::vector<Param>& params
                     Tensor& y);
 void linear_backward(PrecisionContext& ctx, Linear& l, std::vector<Param>& params, TensorId x_id, const Tensor& x,
                      TensorId dy_id, const Tensor& dy, Tensor* dx);
-void batchnorm_forward(BatchNorm2d& l, std::vector<Param>& params, const Tensor& x, Tensor& y, bool train);
+void batchnorm_forward(PrecisionContext& ctx, BatchNorm2d& l, std::vector<Param>& params, const Tensor& x, Tensor& y,
+                       bool train);
 void batchnorm_backward(PrecisionContext& ctx, BatchNorm2d& l, std::vector<Param>& params, const Tensor& dy,
                         Tensor* dx);
 void relu_forward(PrecisionContext& ctx, const Tensor& x, Tensor& y);
 void relu_backward(PrecisionContext& ctx, const Tensor& y, const Tensor& dy, Tensor* dx);
-void maxpool_forward(MaxPool2d& l, const Tensor& x, Tensor& y);
-void maxpool_backward(const MaxPool2d& l, const Tensor& dy, Tensor* dx);
-void avgpool_forward(const Tensor& x, Tensor& y);
-void avgpool_backward(const Tensor& dy, Tensor* dx);
-void add_forward(const Tensor& a, const Tensor& b, Tensor& y);
+void maxpool_forward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, Tensor& y);
+void maxpool_backward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, const Tensor& dy, Tensor* dx);
+void avgpool_forward(PrecisionContext& ctx, const Tensor& x, Tensor& y);
+void avgpool_backward(PrecisionContext& ctx, const Tensor& dy, Tensor* dx);
+void add_forward(PrecisionContext& ctx, const Tensor& a, const Tensor& b, Tensor& y);
 // dx += src elementwise (gradient of a tensor read by several layers: fixed order, so the sum
 // does not depend on threads).
-void accumulate(const Tensor& src, Tensor& dx);
-void copy_values(const Tensor& src, Tensor& dst);
+void accumulate(PrecisionContext& ctx, const Tensor& src, Tensor& dx);
+void copy_values(PrecisionContext& ctx, const Tensor& src, Tensor& dst);
 
 }  // namespace mpsim::host::nn

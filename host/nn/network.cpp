@@ -126,8 +126,6 @@ int Network::batchnorm(const std::string& name, int x) {
   l.channels = shape_of(x).at(0);
   l.gamma = add_param(name + ".weight", {l.channels}, ParamInit::constant, 0, 1.0f);
   l.beta = add_param(name + ".bias", {l.channels}, ParamInit::constant, 0, 0.0f);
-  l.running_mean.assign(static_cast<std::size_t>(l.channels), 0.0f);
-  l.running_var.assign(static_cast<std::size_t>(l.channels), 1.0f);
   return add_node(name, LayerKind::batchnorm, {x}, l, shape_of(x));
 }
 
@@ -191,6 +189,12 @@ void Network::build(PrecisionContext& ctx, std::int64_t batch, std::uint64_t see
     p.weight = be.from_host(p.shape, init, formats::fp32, p.name);
     p.grad = be.zeros(p.shape, formats::fp32, p.name + ".grad");
   }
+  for (Node& n : nodes_)
+    if (auto* bn = std::get_if<BatchNorm2d>(&n.layer)) {
+      bn->running_mean = be.zeros({bn->channels}, formats::fp32, n.name + ".running_mean");
+      bn->running_var = be.empty({bn->channels}, formats::fp32, n.name + ".running_var");
+      be.fill(bn->running_var, 1.0f);
+    }
   ctx.use_fp32();
 }
 
@@ -217,12 +221,13 @@ void Network::forward_node(PrecisionContext& ctx, Node& node, bool train) {
         using L = std::decay_t<decltype(l)>;
         if constexpr (std::is_same_v<L, Conv2d>) conv2d_forward(ctx, l, params_, x.out_id, x.out, node.out);
         else if constexpr (std::is_same_v<L, Linear>) linear_forward(ctx, l, params_, x.out_id, x.out, node.out);
-        else if constexpr (std::is_same_v<L, BatchNorm2d>) batchnorm_forward(l, params_, x.out, node.out, train);
+        else if constexpr (std::is_same_v<L, BatchNorm2d>) batchnorm_forward(ctx, l, params_, x.out, node.out, train);
         else if constexpr (std::is_same_v<L, ReLU>) relu_forward(ctx, x.out, node.out);
-        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_forward(l, x.out, node.out);
-        else if constexpr (std::is_same_v<L, AvgPool>) avgpool_forward(x.out, node.out);
-        else if constexpr (std::is_same_v<L, Flatten>) copy_values(x.out, node.out);
-        else if constexpr (std::is_same_v<L, Add>) add_forward(x.out, nodes_[static_cast<std::size_t>(node.inputs[1])].out, node.out);
+        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_forward(ctx, l, x.out, node.out);
+        else if constexpr (std::is_same_v<L, AvgPool>) avgpool_forward(ctx, x.out, node.out);
+        else if constexpr (std::is_same_v<L, Flatten>) copy_values(ctx, x.out, node.out);
+        else if constexpr (std::is_same_v<L, Add>)
+          add_forward(ctx, x.out, nodes_[static_cast<std::size_t>(node.inputs[1])].out, node.out);
       },
       node.layer);
 }
@@ -263,21 +268,21 @@ void Network::backward_node(PrecisionContext& ctx, Node& node) {
           linear_backward(ctx, l, params_, x.out_id, x.out, node.dout_id, node.dout, dx);
         else if constexpr (std::is_same_v<L, BatchNorm2d>) batchnorm_backward(ctx, l, params_, node.dout, dx);
         else if constexpr (std::is_same_v<L, ReLU>) relu_backward(ctx, node.out, node.dout, dx);
-        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_backward(l, node.dout, dx);
-        else if constexpr (std::is_same_v<L, AvgPool>) avgpool_backward(node.dout, dx);
+        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_backward(ctx, l, x.out, node.dout, dx);
+        else if constexpr (std::is_same_v<L, AvgPool>) avgpool_backward(ctx, node.dout, dx);
         else if constexpr (std::is_same_v<L, Flatten> || std::is_same_v<L, Add>) {
-          if (dx) copy_values(node.dout, *dx);
+          if (dx) copy_values(ctx, node.dout, *dx);
         }
       },
       node.layer);
-  if (dx == &x.scratch) accumulate(x.scratch, x.dout);
+  if (dx == &x.scratch) accumulate(ctx, x.scratch, x.dout);
   if (dx) x.dout_ready = true;
   if (node.kind == LayerKind::add) {  // the second operand gets the same gradient
     const int b_index = node.inputs.at(1);
     Node& b = nodes_[static_cast<std::size_t>(b_index)];
     if (Tensor* db = gradient_target(ctx, b_index)) {
-      copy_values(node.dout, *db);
-      if (db == &b.scratch) accumulate(b.scratch, b.dout);
+      copy_values(ctx, node.dout, *db);
+      if (db == &b.scratch) accumulate(ctx, b.scratch, b.dout);
       b.dout_ready = true;
     }
   }
@@ -300,10 +305,7 @@ double Network::loss(PrecisionContext& ctx, const std::vector<std::int32_t>& lab
   if (!backward_pass) return value;
   // The loss is multiplied by the scale before backward (Micikevicius et al. 2018), so every
   // gradient is rounded while scaled; a power-of-two scale keeps this exact.
-  const float* g = dlogits_.data();
-  float* out = nodes_.back().dout.data();
-  const auto s = static_cast<float>(loss_scale);
-  for (std::int64_t i = 0; i < dlogits_.numel(); ++i) out[i] = g[i] * s;
+  ctx.backend().scale(dlogits_, static_cast<float>(loss_scale), nodes_.back().dout);
   backward(ctx);
   return value;
 }
@@ -315,12 +317,13 @@ void Network::backward_from(PrecisionContext& ctx, const std::vector<float>& dlo
   backward(ctx);
 }
 
-std::int64_t Network::correct(const std::vector<std::int32_t>& labels) const {
+std::int64_t Network::correct(PrecisionContext& ctx, const std::vector<std::int32_t>& labels) const {
   const Tensor& logits = nodes_.back().out;
   const std::int64_t n = logits.dim(0), k = logits.dim(1);
+  const std::vector<float> values = ctx.backend().to_host(logits);  // a few values per image
   std::int64_t hits = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    const float* row = logits.data() + i * k;
+    const float* row = values.data() + i * k;
     std::int64_t best = 0;
     for (std::int64_t c = 1; c < k; ++c)
       if (row[c] > row[best]) best = c;

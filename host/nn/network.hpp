@@ -70,7 +70,7 @@ class Network {
   // Backward from a given output gradient dlogits [n, classes] (gradient checks, custom losses).
   void backward_from(PrecisionContext& ctx, const std::vector<float>& dlogits);
   // Correct predictions (argmax of the logits) of the last forward.
-  std::int64_t correct(const std::vector<std::int32_t>& labels) const;
+  std::int64_t correct(PrecisionContext& ctx, const std::vector<std::int32_t>& labels) const;
 
   std::vector<Param>& params() { return params_; }
   const std::vector<Param>& params() const { return params_; }

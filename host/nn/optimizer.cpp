@@ -43,58 +43,43 @@ void Optimizer::attach(PrecisionContext& ctx, std::vector<Param>& params) {
 
 UpdateStats Optimizer::step(PrecisionContext& ctx, std::vector<Param>& params, double lr, double inv_scale,
                             std::int64_t t) {
+  kernels::Backend& be = ctx.backend();
   UpdateStats stats;
   const auto lr_f = static_cast<float>(lr), inv = static_cast<float>(inv_scale);
-  const auto wd = static_cast<float>(config_.weight_decay), mom = static_cast<float>(config_.momentum);
-  const auto b1 = static_cast<float>(config_.beta1), b2 = static_cast<float>(config_.beta2);
-  const auto eps = static_cast<float>(config_.eps);
+  const auto wd = static_cast<float>(config_.weight_decay);
+  const kernels::SgdSpec sgd{lr_f, inv, wd, static_cast<float>(config_.momentum), config_.nesterov};
   const double t1 = static_cast<double>(t + 1);
-  const auto c1 = static_cast<float>(1.0 - std::pow(config_.beta1, t1));
-  const auto c2 = static_cast<float>(1.0 - std::pow(config_.beta2, t1));
-  for (Param& p : params) {
-    float* w = p.master.data();
-    const float* g = p.grad.data();
-    const std::int64_t n = p.master.numel();
-    before_.assign(w, w + n);
+  const kernels::AdamSpec adam{lr_f,
+                               inv,
+                               wd,
+                               static_cast<float>(config_.beta1),
+                               static_cast<float>(config_.beta2),
+                               static_cast<float>(config_.eps),
+                               static_cast<float>(1.0 - std::pow(config_.beta1, t1)),
+                               static_cast<float>(1.0 - std::pow(config_.beta2, t1)),
+                               config_.kind == OptimizerKind::adamw};
+  before_.resize(params.size());
+  for (std::size_t pi = 0; pi < params.size(); ++pi) {
+    Param& p = params[pi];
+    ensure_shape(be, before_[pi], p.master.shape(), p.name + ".before_update");
+    be.copy(p.master, before_[pi]);
     if (config_.kind == OptimizerKind::sgd) {
-      // PyTorch's SGD: d = g + wd w; buf = m buf + d; d = nesterov ? d + m buf : buf; w -= lr d.
-      float* buf = p.state[0].data();
-      for (std::int64_t i = 0; i < n; ++i) {
-        float d = g[i] * inv + wd * w[i];
-        buf[i] = mom * buf[i] + d;
-        d = config_.nesterov ? d + mom * buf[i] : buf[i];
-        w[i] -= lr_f * d;
-      }
+      be.sgd_update(sgd, p.master, p.grad, p.state[0]);
       ctx.store(p.state_ids[0], p.state[0]);
     } else {
-      // Adam (Kingma & Ba 2015, Algorithm 1); AdamW (Loshchilov & Hutter 2019) decays w directly.
-      float* m = p.state[0].data();
-      float* v = p.state[1].data();
-      const bool decoupled = config_.kind == OptimizerKind::adamw;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float gi = g[i] * inv + (decoupled ? 0.0f : wd * w[i]);
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-      }
+      be.adam_moments(adam, p.master, p.grad, p.state[0], p.state[1]);
       ctx.store(p.state_ids[0], p.state[0]);
       ctx.store(p.state_ids[1], p.state[1]);
       // The denominator sqrt(v^) + eps lives in the state's format (Yun: with eps below fp16's
       // range it can round to 0); grad is free here, so it holds the denominators.
-      float* den = p.grad.data();
-      for (std::int64_t i = 0; i < n; ++i) den[i] = std::sqrt(v[i] / c2) + eps;
+      be.adam_denominators(adam, p.state[1], p.grad);
       ctx.round_only(p.state_ids[1], p.grad);
-      for (std::int64_t i = 0; i < n; ++i) {
-        if (den[i] == 0.0f) ++stats.zero_denominators;
-        const float update = (den[i] == 0.0f ? 0.0f : (m[i] / c1) / den[i]) + (decoupled ? wd * w[i] : 0.0f);
-        w[i] -= lr_f * update;
-      }
+      stats.zero_denominators += be.adam_apply(adam, p.master, p.state[0], p.grad);
     }
-    // Count updates before rounding the master: any change the arithmetic made.
-    std::int64_t changed = 0;
-    for (std::int64_t i = 0; i < n; ++i) changed += w[i] != before_[static_cast<std::size_t>(i)] ? 1 : 0;
+    // Count updates before rounding the master (any change the arithmetic made) and after.
+    const std::int64_t changed = be.count_different(p.master, before_[pi]);
     ctx.store(p.master_id, p.master);
-    std::int64_t kept = 0;
-    for (std::int64_t i = 0; i < n; ++i) kept += w[i] != before_[static_cast<std::size_t>(i)] ? 1 : 0;
+    const std::int64_t kept = be.count_different(p.master, before_[pi]);
     stats.elements += changed;
     stats.lost_updates += changed - kept;
   }

@@ -56,7 +56,7 @@ class Optimizer {
 
  private:
   OptimizerConfig config_;
-  std::vector<float> before_;  // master values before the update (lost-update count)
+  std::vector<Tensor> before_;  // per parameter: the master values before the update (lost-update count)
 };
 
 }  // namespace mpsim::host::nn

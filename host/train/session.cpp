@@ -50,8 +50,9 @@ Checkpoint Session::checkpoint(const RunState& state) const {
   }
   for (const nn::Node& n : net.nodes())
     if (const auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
-      std::vector<float> v = bn->running_mean;
-      v.insert(v.end(), bn->running_var.begin(), bn->running_var.end());
+      std::vector<float> v = host(bn->running_mean);
+      const std::vector<float> var = host(bn->running_var);
+      v.insert(v.end(), var.begin(), var.end());
       c.bn_stats.push_back(std::move(v));
     }
   c.scaler = scaler.state();
@@ -73,16 +74,17 @@ std::string model_and_data(const std::string& fingerprint) {
 }
 
 // Each BN layer's running mean then running variance, in the order Session::checkpoint writes them.
-void load_bn_stats(nn::Network& net, const std::vector<std::vector<float>>& stats, const std::string& path) {
+void load_bn_stats(nn::Network& net, kernels::Backend& backend, const std::vector<std::vector<float>>& stats,
+                   const std::string& path) {
   std::size_t b = 0;
   for (nn::Node& n : net.nodes())
     if (auto* bn = std::get_if<nn::BatchNorm2d>(&n.layer)) {
-      const auto ch = static_cast<std::ptrdiff_t>(bn->running_mean.size());
-      if (b >= stats.size() || static_cast<std::ptrdiff_t>(stats[b].size()) != 2 * ch)
+      const std::int64_t ch = bn->running_mean.numel();
+      if (b >= stats.size() || static_cast<std::int64_t>(stats[b].size()) != 2 * ch)
         throw CheckpointError(path + ": its batch-norm statistics do not match this model's");
       const auto& v = stats[b++];
-      std::copy(v.begin(), v.begin() + ch, bn->running_mean.begin());
-      std::copy(v.begin() + ch, v.end(), bn->running_var.begin());
+      backend.copy_from_host(bn->running_mean, v.data());
+      backend.copy_from_host(bn->running_var, v.data() + ch);
     }
 }
 
@@ -109,7 +111,7 @@ void Session::load_pretrained(const Checkpoint& c, const std::string& path) {
     if (with_state)
       for (std::size_t k = 0; k < p.state.size(); ++k) be.copy_from_host(p.state[k], c.tensors[i * per_param + 2 + k].data());
   }
-  load_bn_stats(net, c.bn_stats, path);
+  load_bn_stats(net, be, c.bn_stats, path);
 }
 
 void Session::restore(const Checkpoint& c) {
@@ -122,7 +124,7 @@ void Session::restore(const Checkpoint& c) {
     be.copy_from_host(p.weight, c.tensors.at(i++).data());
     for (auto& s : p.state) be.copy_from_host(s, c.tensors.at(i++).data());
   }
-  load_bn_stats(net, c.bn_stats, "checkpoint");
+  load_bn_stats(net, be, c.bn_stats, "checkpoint");
   scaler.restore(c.scaler);
   Assignment a = policy->initial(ctx.registry());
   policy->load_state(c.policy_state, ctx.registry(), a);

@@ -24,13 +24,9 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Any Inf/NaN in a weight gradient (GradScaler's found_inf): the step is skipped.
-bool gradients_finite(const nn::Network& net) {
-  for (const nn::Param& p : net.params()) {
-    const float* g = p.grad.data();
-    float sum = 0.0f;
-    for (std::int64_t i = 0; i < p.grad.numel(); ++i) sum += g[i] * 0.0f;  // NaN iff some g is Inf/NaN
-    if (sum != 0.0f) return false;
-  }
+bool gradients_finite(nn::PrecisionContext& ctx, const nn::Network& net) {
+  for (const nn::Param& p : net.params())
+    if (ctx.backend().count_non_finite(p.grad) > 0) return false;
   return true;
 }
 
@@ -49,7 +45,7 @@ void evaluate(Session& s, const data::Dataset& test, EpochMetrics& m) {
     const auto n = static_cast<std::int64_t>(labels.size());
     s.net.forward(s.ctx, images, n, false);
     loss_sum += s.net.loss(s.ctx, labels, 1.0, false) * static_cast<double>(n);
-    hits += s.net.correct(labels);
+    hits += s.net.correct(s.ctx, labels);
     seen += n;
   }
   s.ctx.set_recording(true);
@@ -126,6 +122,7 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
       }
       const auto n = static_cast<std::int64_t>(labels.size());
       s.ctx.begin_step(state.step, epoch);
+      s.ctx.backend().traffic().clear();  // one step's records: nothing reads older ones, and they would pile up
       s.net.refresh_weights(s.ctx);                                     // θ = Q(master)
       s.net.forward(s.ctx, images, n, true);                            // forward: v = Q(layer(x))
       const double scale = s.scaler.scale();
@@ -136,7 +133,7 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
         break;
       }
       m.lr = nn::learning_rate(config.optimizer, config.schedule, epoch, step_in_epoch, s.steps_per_epoch, config.epochs);
-      if (s.scaler.update(!gradients_finite(s.net))) {                  // Inf/NaN: skip the step, back off
+      if (s.scaler.update(!gradients_finite(s.ctx, s.net))) {           // Inf/NaN: skip the step, back off
         const nn::UpdateStats u = s.optimizer.step(s.ctx, s.net.params(), m.lr, 1.0 / scale, state.optimizer_steps++);
         m.lost_updates += u.lost_updates;                               // update on unscaled gradients
         m.zero_denominators += u.zero_denominators;
@@ -147,7 +144,7 @@ TrainResult train(const TrainConfig& config, const data::DatasetSplit& data, ker
       memory.add(memory_metric(s.ctx.registry(), s.ctx.assignment()));
       accumulate_tensor_stats(s.ctx.observation(), tensor_stats, m);
       loss_sum += loss * static_cast<double>(n);
-      hits += s.net.correct(labels);
+      hits += s.net.correct(s.ctx, labels);
       seen += n;
       ++state.step, ++step_in_epoch;
       progress.step(step_in_epoch, loss_sum / static_cast<double>(seen), static_cast<double>(hits) / static_cast<double>(seen));

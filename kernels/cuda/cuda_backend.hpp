@@ -83,8 +83,32 @@ class CudaBackend final : public Backend {
   double softmax_cross_entropy(const Tensor& logits, const std::vector<std::int32_t>& labels, Tensor& dlogits) override;
   void batchnorm_stats(const Tensor& x, Tensor& mean, Tensor& variance) override;
 
+  void add(const Tensor& a, const Tensor& b, Tensor& y) override;
+  void scale(const Tensor& x, float s, Tensor& y) override;
+  void transpose(const Tensor& src, Tensor& dst, std::int64_t batch, std::int64_t rows, std::int64_t cols) override;
+  std::int64_t count_non_finite(const Tensor& t) override;
+  std::int64_t count_different(const Tensor& a, const Tensor& b) override;
+
+  void batchnorm_forward(const BatchNormSpec& spec, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                         Tensor& running_mean, Tensor& running_var, Tensor& mean, Tensor& inv_std, Tensor* xhat,
+                         Tensor& y) override;
+  void batchnorm_backward(const Tensor& dy, const Tensor& xhat, const Tensor& gamma, const Tensor& inv_std,
+                          Tensor& dgamma, Tensor& dbeta, Tensor* dx) override;
+  void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) override;
+  void maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) override;
+  void avgpool_forward(const Tensor& x, Tensor& y) override;
+  void avgpool_backward(const Tensor& dy, Tensor& dx) override;
+
+  void sgd_update(const SgdSpec& spec, Tensor& master, const Tensor& grad, Tensor& momentum) override;
+  void adam_moments(const AdamSpec& spec, const Tensor& master, const Tensor& grad, Tensor& m, Tensor& v) override;
+  void adam_denominators(const AdamSpec& spec, const Tensor& v, Tensor& denominators) override;
+  std::int64_t adam_apply(const AdamSpec& spec, Tensor& master, const Tensor& m, const Tensor& denominators) override;
+
  private:
   unsigned grid(std::int64_t n) const;  // blocks of a grid-stride launch over n items
+  // One zeroed device counter in results_, and its value once the kernels before have run.
+  unsigned long long* zeroed_count();
+  std::int64_t read_count(unsigned long long* count);
   // max |x| over the non-NaN elements of n device floats (NaN when all are NaN, 0 when n == 0).
   float device_amax(const float* x, std::int64_t n);
   // gemm_fast's native FP8 path (kernels/cuda/cuda_gemm.cu); false, with gemm_fast_note_ saying
@@ -108,6 +132,7 @@ class CudaBackend final : public Backend {
   DeviceScratch work_a_, work_b_;    // packed or fp8 operands
   DeviceScratch codes_a_, codes_b_;  // operand codes for gemm_exact's general path
   DeviceScratch lt_workspace_;       // cuBLASLt workspace
+  DeviceScratch layer_work_;         // per-channel sums of batchnorm_backward
 };
 
 }  // namespace mpsim::kernels

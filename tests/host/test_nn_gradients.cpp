@@ -58,6 +58,14 @@ std::vector<GradientCase> cases() {
          n.linear("fc", n.flatten("flatten", x), 2);
          return n;
        }},
+      {"maxpool 3x3 stride 2 (overlapping windows)", {1, 7, 7},
+       [](const auto& in) {
+         Network n(in, 2);
+         int x = n.conv("conv1", 0, 2, 3, 1, 1, true);
+         x = n.maxpool("pool", x, 3, 2);
+         n.linear("fc", n.flatten("flatten", x), 2);
+         return n;
+       }},
       {"residual add with a shared input", {2, 4, 4},
        [](const auto& in) {
          Network n(in, 2);

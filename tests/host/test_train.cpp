@@ -18,33 +18,17 @@
 #include "host/train/trainer.hpp"
 #include "model/conv_gemm_shapes.hpp"
 #include "model/format_names.hpp"
+#include "tests/host/tiny_training.hpp"
 
 using namespace mpsim;
 using namespace mpsim::host;
 namespace fs = std::filesystem;
+using mpsim::test::check_same_metrics;
+using mpsim::test::same_bits;
+using mpsim::test::synthetic;
+using mpsim::test::tiny;
 
 namespace {
-
-// The tiny synthetic config (configs/train/tiny_synthetic.yaml's settings) plus overrides.
-TrainConfig tiny(const std::vector<std::string>& overrides = {}) {
-  YAML::Node root = YAML::Load(R"(
-dataset: {name: synthetic, train_subset: 1024, test_subset: 512}
-model: {name: lenet5, width: 0.5}
-optimizer: {name: sgd, lr: 0.01, momentum: 0.9, weight_decay: 5.0e-4}
-schedule: {name: cosine}
-epochs: 2
-batch: 32
-seed: 1
-policy: uniform
-)");
-  for (const auto& o : overrides) apply_override(root, o, "test");
-  return parse_train_config(root, "test");
-}
-
-const data::DatasetSplit& synthetic() {
-  static const data::DatasetSplit split = data::load_dataset(tiny().dataset);
-  return split;
-}
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("mpsim_train_test_" + std::to_string(::getpid()) + "_" + name);
@@ -56,22 +40,6 @@ train::TrainResult run(const TrainConfig& c, int threads = 1, train::TrainOption
   omp_set_num_threads(threads);
   auto backend = kernels::make_backend(kernels::Device::cpu, threads);
   return train::train(c, synthetic(), *backend, options);
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-// Everything in the metrics but the wall times.
-void check_same_metrics(const train::RunState& a, const train::RunState& b) {
-  REQUIRE(a.epochs.size() == b.epochs.size());
-  for (std::size_t i = 0; i < a.epochs.size(); ++i) {
-    auto x = a.epochs[i], y = b.epochs[i];
-    x.train_seconds = y.train_seconds = x.eval_seconds = y.eval_seconds = 0;
-    CHECK(std::memcmp(&x, &y, sizeof x) == 0);
-  }
-  CHECK(a.step == b.step);
-  CHECK(a.status == b.status);
 }
 
 }  // namespace

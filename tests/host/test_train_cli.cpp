@@ -89,6 +89,23 @@ TEST_CASE("mpsim train rejects bad configs and flags with one line and touches n
   }
 }
 
+TEST_CASE("mpsim train --backend cuda without a usable GPU is one line and touches nothing", "[host][train][cli]") {
+  // CUDA_VISIBLE_DEVICES=-1 hides every GPU, so this means the same on machines with and
+  // without one; a build without CUDA says so instead.
+  const fs::path out = scratch("cuda_absent") / "out";
+  fs::create_directories(out);
+  std::ofstream(out / "keep.txt") << "results of an earlier run\n";
+  const auto before = snapshot(out);
+  const Run r = mpsim::test::run_command("CUDA_VISIBLE_DEVICES=-1",
+                                         "train --config " + kTiny + " --backend cuda --out " + out.string());
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err.rfind("mpsim: error: backend cuda: ", 0) == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.out.empty());
+  CHECK(snapshot(out) == before);
+}
+
 TEST_CASE("mpsim train writes metrics, tensors, summary and a checkpoint", "[host][train][cli]") {
   const fs::path out = scratch("good") / "out";
   const Run r = run_mpsim("train --config " + kTiny + " --epochs 1 --threads 1 --out " + out.string());

@@ -1,23 +1,6 @@
-// The CUDA backend against the CPU backend, the reference (STYLE.md 13): one small description per
-// operation (what it computes on a backend, how the GPU must agree) and one runner that executes it
-// on both backends, compares every output and the traffic records, and reports the first
-// differences in hex. Adding an op is one function returning a DiffCase and one loop line.
-//
-// Agreement, per output (Match):
-//   bits          identical bit patterns, NaN included (quantize, amax, gemm_exact, im2col,
-//                 col2im, bias_grad, batchnorm_stats): model/ and kernels/element_ops.hpp are
-//                 the same code on both sides.
-//   bits_any_nan  identical bits except that a NaN matches any NaN (bias_add, ReLU): GPU
-//                 arithmetic returns the canonical NaN 0x7fffffff where x86 keeps payloads.
-//   close         |gpu - cpu| <= kSoftmaxTolerance * max(1, |cpu|) (softmax cross-entropy: CUDA's
-//                 exp and log are not glibc's; both are within a few ulps of exact).
-//   bound         each backend's result within a bound of a double-precision reference
-//                 (gemm_fast; see gemm_fast_bound()).
-// Integer results (quantize counts, histogram, non-finite outputs) and error messages must be equal.
-//
-// Every case runs on one CPU and one CUDA backend shared by all cases, in the same order, so tensor
-// ids (which key stochastic rounding) stay in step. Tagged [cuda]: without a GPU the executable
-// exits 77 before running anything (tests/support/catch_main_cuda.cpp) and ctest reports Skipped.
+// The CUDA backend against the CPU backend, the reference: quantize, the reductions, the GEMMs,
+// the convolution lowering and the elementwise ops (the layer and optimizer kernels are in
+// test_cuda_layers.cpp). The runner and the kinds of agreement: tests/kernels/cuda_diff.hpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -33,140 +16,14 @@
 #include "kernels/backend.hpp"
 #include "kernels/cuda/cuda_backend.hpp"
 #include "model/format_names.hpp"
+#include "tests/kernels/cuda_diff.hpp"
 #include "tests/kernels/kernel_test_support.hpp"
 
 using namespace mpsim;
 using namespace mpsim::kernels;
-using testing::values_in;
+using namespace mpsim::kernels::testing;
 
 namespace {
-
-enum class Match { bits, bits_any_nan, close, bound };
-constexpr double kSoftmaxTolerance = 1e-6;  // relative, on fp32 outputs of double computations
-
-struct Output {
-  Output(std::string n, std::vector<float> v, Match m = Match::bits)
-      : name(std::move(n)), values(std::move(v)), match(m) {}
-  Output(std::string n, std::vector<float> v, std::vector<double> ref, std::vector<double> b, std::vector<double> b8)
-      : name(std::move(n)), values(std::move(v)), match(Match::bound), reference(std::move(ref)), bound(std::move(b)),
-        fp8_bound(std::move(b8)) {}
-
-  std::string name;
-  std::vector<float> values;
-  Match match;
-  // Match::bound: |value - reference| <= bound per element, or <= fp8_bound where the GPU took the
-  // native FP8 path.
-  std::vector<double> reference, bound, fp8_bound;
-};
-
-// What one backend returned for one case.
-struct Outcome {
-  std::vector<Output> outputs;
-  std::vector<std::int64_t> counts;  // integer results: must be equal
-  std::vector<double> scalars;       // compared like Match::close
-  std::string error;                 // KernelError message, if the case threw
-  GemmPath path = GemmPath::eigen_fp32;
-};
-
-struct DiffCase {
-  std::string name;
-  std::function<Outcome(Backend&)> run;
-};
-
-struct Backends {
-  std::unique_ptr<Backend> cpu = make_backend(Device::cpu, 0);
-  std::unique_ptr<Backend> gpu = make_backend(Device::cuda);
-};
-Backends& backends() {
-  static Backends b;
-  return b;
-}
-CudaBackend& cuda_backend() { return dynamic_cast<CudaBackend&>(*backends().gpu); }
-
-std::string hex(float v) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%a (0x%08x)", static_cast<double>(v), bits_of(v));
-  return text;
-}
-
-bool agrees(Match match, float got, float want) {
-  switch (match) {
-    case Match::bits: return bits_of(got) == bits_of(want);
-    case Match::bits_any_nan: return bits_of(got) == bits_of(want) || (std::isnan(got) && std::isnan(want));
-    case Match::close:
-      return got == want || std::fabs(static_cast<double>(got) - want) <= kSoftmaxTolerance * std::fmax(1.0, std::fabs(want));
-    case Match::bound: return true;  // checked against the reference instead
-  }
-  return false;
-}
-
-void check_within_bound(const std::string& backend, const Output& o, GemmPath path) {
-  const std::vector<double>& bound = path == GemmPath::cublaslt_fp8 ? o.fp8_bound : o.bound;
-  int failures = 0;
-  for (std::size_t i = 0; i < o.values.size(); ++i) {
-    const double v = o.values[i], ref = o.reference[i];
-    const bool ok = std::isnan(ref) ? std::isnan(v) : (std::isinf(ref) ? v == ref : std::fabs(v - ref) <= bound[i]);
-    if (!ok && failures++ < 3)
-      FAIL_CHECK(backend << " (" << gemm_path_name(path) << ") " << o.name << "[" << i << "] = " << hex(o.values[i])
-                         << ", reference " << ref << ", bound " << bound[i]);
-  }
-  CHECK(failures == 0);
-}
-
-Outcome run_on(const DiffCase& c, Backend& backend) {
-  try {
-    return c.run(backend);
-  } catch (const KernelError& e) {
-    Outcome o;
-    o.error = e.what();
-    return o;
-  }
-}
-
-// Runs a case on both backends and checks the GPU against the CPU; returns {cpu, gpu}.
-std::pair<Outcome, Outcome> check_case(const DiffCase& c) {
-  Backends& b = backends();
-  b.cpu->traffic().clear();
-  b.gpu->traffic().clear();
-  const Outcome want = run_on(c, *b.cpu);
-  const Outcome got = run_on(c, *b.gpu);
-  INFO("case: " << c.name);
-  CHECK(got.error == want.error);
-  REQUIRE(got.outputs.size() == want.outputs.size());
-  for (std::size_t o = 0; o < got.outputs.size(); ++o) {
-    const Output &g = got.outputs[o], &w = want.outputs[o];
-    REQUIRE(g.values.size() == w.values.size());
-    if (g.match == Match::bound) {
-      check_within_bound("cpu", w, want.path);
-      check_within_bound("cuda", g, got.path);
-      continue;
-    }
-    int mismatches = 0;
-    for (std::size_t i = 0; i < g.values.size(); ++i) {
-      if (agrees(g.match, g.values[i], w.values[i])) continue;
-      if (mismatches++ < 3) FAIL_CHECK(g.name << "[" << i << "]: cuda " << hex(g.values[i]) << ", cpu " << hex(w.values[i]));
-    }
-    CHECK(mismatches == 0);
-  }
-  CHECK(got.counts == want.counts);
-  REQUIRE(got.scalars.size() == want.scalars.size());
-  for (std::size_t i = 0; i < got.scalars.size(); ++i)
-    CHECK(std::fabs(got.scalars[i] - want.scalars[i]) <= kSoftmaxTolerance * std::fmax(1.0, std::fabs(want.scalars[i])));
-
-  // The same kernels, tensors (names and ids), bytes and order.
-  const auto& gr = b.gpu->traffic().records();
-  const auto& cr = b.cpu->traffic().records();
-  CHECK(gr.size() == cr.size());
-  for (std::size_t i = 0; i < std::min(gr.size(), cr.size()); ++i) {
-    INFO("traffic record " << i << ": cuda " << gr[i].kernel << " " << gr[i].tensor << " #" << gr[i].tensor_id << " r"
-                           << gr[i].bytes_read << " w" << gr[i].bytes_written << ", cpu " << cr[i].kernel << " "
-                           << cr[i].tensor << " #" << cr[i].tensor_id << " r" << cr[i].bytes_read << " w"
-                           << cr[i].bytes_written);
-    CHECK((gr[i].kernel == cr[i].kernel && gr[i].tensor == cr[i].tensor && gr[i].tensor_id == cr[i].tensor_id &&
-           gr[i].bytes_read == cr[i].bytes_read && gr[i].bytes_written == cr[i].bytes_written));
-  }
-  return {want, got};
-}
 
 // fp32 values over every class a quantizer meets: Gaussians times 2^[-30, 20] (normal, fp8/fp16
 // subnormal, overflow), fp32 subnormals, +-0, +-Inf, NaN, values beyond bf16's range.
