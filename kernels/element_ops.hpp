@@ -38,17 +38,38 @@ struct BiasLayout {
   MPSIM_HD constexpr std::int64_t count_per_channel() const { return outer * inner; }
 };
 
-// Sum of channel c in double, o ascending then i ascending: the one order both backends use, so
-// the rounded float is the same whatever the thread count.
+// Channel sums in two levels, the one order both backends use, so the rounded float is the same
+// whatever the thread count: each row (o, c) summed over i ascending in double (the GPU runs the
+// rows in parallel, one thread each), then channel c's row sums added over o ascending.
+MPSIM_HD inline double row_sum(const float* x, const BiasLayout& l, std::int64_t o, std::int64_t c) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < l.inner; ++i) sum += x[l.index(o, c, i)];
+  return sum;
+}
+MPSIM_HD inline double row_squared_deviation(const float* x, const BiasLayout& l, std::int64_t o, std::int64_t c,
+                                             double mean) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < l.inner; ++i) {
+    const double dev = x[l.index(o, c, i)] - mean;
+    sum += dev * dev;
+  }
+  return sum;
+}
+// rows[c * outer + o] holds row (o, c)'s partial; their sum over o ascending.
+MPSIM_HD inline double combine_rows(const double* rows, std::int64_t outer, std::int64_t c) {
+  double sum = 0;
+  for (std::int64_t o = 0; o < outer; ++o) sum += rows[c * outer + o];
+  return sum;
+}
+
 MPSIM_HD inline double channel_sum(const float* x, const BiasLayout& l, std::int64_t c) {
   double sum = 0;
-  for (std::int64_t o = 0; o < l.outer; ++o)
-    for (std::int64_t i = 0; i < l.inner; ++i) sum += x[l.index(o, c, i)];
+  for (std::int64_t o = 0; o < l.outer; ++o) sum += row_sum(x, l, o, c);
   return sum;
 }
 
 // Mean and biased variance of channel c, two passes in double (no cancellation in
-// E[x^2] - E[x]^2), both in channel_sum's order.
+// E[x^2] - E[x]^2), both in the two-level order above.
 struct ChannelMoments {
   double mean, variance;
 };
@@ -56,11 +77,7 @@ MPSIM_HD inline ChannelMoments channel_moments(const float* x, const BiasLayout&
   const double count = static_cast<double>(l.count_per_channel());
   const double mu = channel_sum(x, l, c) / count;
   double squares = 0;
-  for (std::int64_t o = 0; o < l.outer; ++o)
-    for (std::int64_t i = 0; i < l.inner; ++i) {
-      const double dev = x[l.index(o, c, i)] - mu;
-      squares += dev * dev;
-    }
+  for (std::int64_t o = 0; o < l.outer; ++o) squares += row_squared_deviation(x, l, o, c, mu);
   return {mu, squares / count};
 }
 

@@ -25,21 +25,20 @@ struct BatchNormSpec {
 };
 
 // Channel c's statistics for forward: mean and 1 / sqrt(var + eps), as fp32 (what the elementwise
-// pass and backward use, as cuDNN's saved mean and inverse standard deviation); in training it
-// also updates the running statistics.
+// pass and backward use, as cuDNN's saved mean and inverse standard deviation). Training takes
+// the batch's moments (channel_moments, element_ops.hpp) and updates the running statistics.
 struct ChannelNorm {
   float mean, inv_std;
 };
-MPSIM_HD inline ChannelNorm batchnorm_channel(const BatchNormSpec& s, const float* x, const BiasLayout& l,
-                                              std::int64_t c, float& running_mean, float& running_var) {
-  if (!s.train)
-    return {running_mean, static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var) + s.eps))};
-  const ChannelMoments m = channel_moments(x, l, c);
-  const double count = static_cast<double>(l.count_per_channel());
+MPSIM_HD inline ChannelNorm batchnorm_train_channel(const BatchNormSpec& s, const ChannelMoments& m, double count,
+                                                    float& running_mean, float& running_var) {
   const double unbiased = count > 1 ? m.variance * count / (count - 1) : m.variance;
   running_mean = static_cast<float>((1 - s.momentum) * running_mean + s.momentum * m.mean);
   running_var = static_cast<float>((1 - s.momentum) * running_var + s.momentum * unbiased);
   return {static_cast<float>(m.mean), static_cast<float>(1.0 / std::sqrt(m.variance + s.eps))};
+}
+MPSIM_HD inline ChannelNorm batchnorm_eval_channel(const BatchNormSpec& s, float running_mean, float running_var) {
+  return {running_mean, static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var) + s.eps))};
 }
 
 // xhat = (x - mean) inv_std; y = gamma xhat + beta.
@@ -47,20 +46,40 @@ MPSIM_HD inline float batchnorm_normalize(float x, float mean, float inv_std) { 
 MPSIM_HD inline float batchnorm_affine(float xhat, float gamma, float beta) { return gamma * xhat + beta; }
 
 // Backward (the same paper, section 3), M = N*H*W elements per channel:
-//   dbeta = sum dy, dgamma = sum dy xhat (both in double, channel_sum's order),
+//   dbeta = sum dy, dgamma = sum dy xhat (both in double, in the two-level order of
+//   element_ops.hpp: per row, then the rows over o ascending),
 //   dx = gamma inv_std / M (M dy - dbeta - xhat dgamma).
 struct ChannelGradSums {
   double dy, dy_xhat;
 };
+MPSIM_HD inline ChannelGradSums batchnorm_row_grad_sums(const float* dy, const float* xhat, const BiasLayout& l,
+                                                        std::int64_t o, std::int64_t c) {
+  ChannelGradSums s{0, 0};
+  for (std::int64_t i = 0; i < l.inner; ++i) {
+    const std::int64_t j = l.index(o, c, i);
+    s.dy += dy[j];
+    s.dy_xhat += static_cast<double>(dy[j]) * xhat[j];
+  }
+  return s;
+}
+// rows[c * outer + o] holds row (o, c)'s sums; channel c's, over o ascending.
+MPSIM_HD inline ChannelGradSums batchnorm_combine_grad_rows(const ChannelGradSums* rows, std::int64_t outer,
+                                                            std::int64_t c) {
+  ChannelGradSums s{0, 0};
+  for (std::int64_t o = 0; o < outer; ++o) {
+    s.dy += rows[c * outer + o].dy;
+    s.dy_xhat += rows[c * outer + o].dy_xhat;
+  }
+  return s;
+}
 MPSIM_HD inline ChannelGradSums batchnorm_grad_sums(const float* dy, const float* xhat, const BiasLayout& l,
                                                     std::int64_t c) {
   ChannelGradSums s{0, 0};
-  for (std::int64_t o = 0; o < l.outer; ++o)
-    for (std::int64_t i = 0; i < l.inner; ++i) {
-      const std::int64_t j = l.index(o, c, i);
-      s.dy += dy[j];
-      s.dy_xhat += static_cast<double>(dy[j]) * xhat[j];
-    }
+  for (std::int64_t o = 0; o < l.outer; ++o) {
+    const ChannelGradSums r = batchnorm_row_grad_sums(dy, xhat, l, o, c);
+    s.dy += r.dy;
+    s.dy_xhat += r.dy_xhat;
+  }
   return s;
 }
 MPSIM_HD inline float batchnorm_input_grad(float gamma, float inv_std, double count, const ChannelGradSums& s,

@@ -72,7 +72,9 @@ void CpuBackend::batchnorm_forward(const BatchNormSpec& spec, const Tensor& x, c
   float *rm = running_mean.data(), *rv = running_var.data();
 #pragma omp parallel for num_threads(threads_) schedule(static)
   for (std::int64_t c = 0; c < l.channels; ++c) {
-    const ChannelNorm n = batchnorm_channel(spec, in, l, c, rm[c], rv[c]);
+    const ChannelNorm n = spec.train ? batchnorm_train_channel(spec, channel_moments(in, l, c),
+                                                               static_cast<double>(l.count_per_channel()), rm[c], rv[c])
+                                     : batchnorm_eval_channel(spec, rm[c], rv[c]);
     mu[c] = n.mean;
     is[c] = n.inv_std;
   }

@@ -109,6 +109,10 @@ class CudaBackend final : public Backend {
   // One zeroed device counter in results_, and its value once the kernels before have run.
   unsigned long long* zeroed_count();
   std::int64_t read_count(unsigned long long* count);
+  // Channel moments of x [outer, channels, inner] in layer_work_: channels means, then channels
+  // biased variances, in double, in the CPU's two-level order (channel_moments, element_ops.hpp).
+  // Needs channels > 0.
+  const double* channel_moments_device(const float* x, const BiasLayout& l);
   // max |x| over the non-NaN elements of n device floats (NaN when all are NaN, 0 when n == 0).
   float device_amax(const float* x, std::int64_t n);
   // gemm_fast's native FP8 path (kernels/cuda/cuda_gemm.cu); false, with gemm_fast_note_ saying
@@ -132,7 +136,7 @@ class CudaBackend final : public Backend {
   DeviceScratch work_a_, work_b_;    // packed or fp8 operands
   DeviceScratch codes_a_, codes_b_;  // operand codes for gemm_exact's general path
   DeviceScratch lt_workspace_;       // cuBLASLt workspace
-  DeviceScratch layer_work_;         // per-channel sums of batchnorm_backward
+  DeviceScratch layer_work_;         // row and channel sums of bias_grad, batchnorm_stats, batch norm
 };
 
 }  // namespace mpsim::kernels

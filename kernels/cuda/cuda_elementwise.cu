@@ -3,11 +3,11 @@
 // function of kernels/element_ops.hpp:
 //   bias_add, relu_forward, relu_backward   one thread per element; bit for bit (NaN results
 //                                           are "some NaN": GPUs do not keep payloads)
-//   bias_grad, batchnorm_stats              one thread per channel running channel_sum /
-//                                           channel_moments: double sums in the CPU's order
-//                                           (o ascending, then i), so bit for bit. Sequential
-//                                           per channel on purpose: a parallel tree would round
-//                                           differently. Fine for training's channel counts.
+//   bias_grad, batchnorm_stats              double sums in the CPU's two-level order
+//                                           (kernels/cuda/channel_rows.cuh: one thread per row
+//                                           (o, c), then one per channel over its rows), so
+//                                           bit for bit. Not a parallel tree on purpose: that
+//                                           would round differently from the CPU.
 //   softmax_cross_entropy                   one thread per row (softmax_cross_entropy_row);
 //                                           the loss is summed over rows on the host in row
 //                                           order, as the CPU. CUDA's exp/log are not glibc's:
@@ -15,6 +15,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cuda/cuda_backend.hpp"
+#include "kernels/cuda/channel_rows.cuh"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/grid_stride.cuh"
 #include "kernels/element_ops.hpp"
@@ -31,17 +32,12 @@ __global__ void __launch_bounds__(kThreads) bias_add_kernel(float* x, const floa
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) x[i] += bias[(i / l.inner) % l.channels];
 }
 
-__global__ void __launch_bounds__(kThreads) bias_grad_kernel(const float* dy, float* dbias, BiasLayout l) {
-  for (std::int64_t c = first_index(); c < l.channels; c += grid_stride())
-    dbias[c] = static_cast<float>(channel_sum(dy, l, c));
-}
-
-__global__ void __launch_bounds__(kThreads) batchnorm_stats_kernel(const float* x, float* mean, float* variance,
-                                                                  BiasLayout l) {
-  for (std::int64_t c = first_index(); c < l.channels; c += grid_stride()) {
-    const ChannelMoments m = channel_moments(x, l, c);
-    mean[c] = static_cast<float>(m.mean);
-    variance[c] = static_cast<float>(m.variance);
+// Moments [mean, then variance] as computed by channel_moments_device, to fp32.
+__global__ void __launch_bounds__(kThreads) moments_to_float_kernel(const double* moments, std::int64_t channels,
+                                                                   float* mean, float* variance) {
+  for (std::int64_t c = first_index(); c < channels; c += grid_stride()) {
+    mean[c] = static_cast<float>(moments[c]);
+    variance[c] = static_cast<float>(moments[channels + c]);
   }
 }
 
@@ -81,8 +77,15 @@ void CudaBackend::bias_grad(const Tensor& dy, Tensor& dbias) {
   check_device("bias_grad", dy, Device::cuda);
   check_device("bias_grad", dbias, Device::cuda);
   if (l.channels > 0) {
-    bias_grad_kernel<<<grid(l.channels), kThreads>>>(dy.data(), dbias.data(), l);
-    MPSIM_CUDA_CHECK_LAUNCH(bias_grad_kernel);
+    const std::int64_t rows = l.outer * l.channels;
+    auto* row_sums = layer_work_.as<double>(rows > 0 ? rows : 1);
+    if (rows > 0) {
+      cuda_detail::row_sums_kernel<<<grid(rows), kThreads>>>(dy.data(), l, row_sums);
+      MPSIM_CUDA_CHECK_LAUNCH(row_sums_kernel);
+    }
+    cuda_detail::combine_rows_kernel<float><<<grid(l.channels), kThreads>>>(row_sums, l.outer, l.channels, 1.0,
+                                                                           dbias.data());
+    MPSIM_CUDA_CHECK_LAUNCH(combine_rows_kernel);
   }
   traffic_.read("bias_grad", dy);
   traffic_.write("bias_grad", dbias);
@@ -148,8 +151,9 @@ void CudaBackend::batchnorm_stats(const Tensor& x, Tensor& mean, Tensor& varianc
   check_device("batchnorm_stats", mean, Device::cuda);
   check_device("batchnorm_stats", variance, Device::cuda);
   if (l.channels > 0) {
-    batchnorm_stats_kernel<<<grid(l.channels), kThreads>>>(x.data(), mean.data(), variance.data(), l);
-    MPSIM_CUDA_CHECK_LAUNCH(batchnorm_stats_kernel);
+    const double* moments = channel_moments_device(x.data(), l);
+    moments_to_float_kernel<<<grid(l.channels), kThreads>>>(moments, l.channels, mean.data(), variance.data());
+    MPSIM_CUDA_CHECK_LAUNCH(moments_to_float_kernel);
   }
   traffic_.read("batchnorm_stats", x);
   traffic_.write("batchnorm_stats", mean);

@@ -2,21 +2,22 @@
 // kernels/cpu/cpu_layers.cpp bit for bit, through the same function of kernels/layer_ops.hpp:
 //   add, scale, transpose          one thread per output element
 //   count_non_finite/_different    integer counts (add_count): order-free, so exact
-//   batchnorm_forward              one thread per channel for the statistics (batchnorm_channel:
-//                                  double sums in the CPU's order, as bias_grad), then one per
-//                                  element for xhat and y
-//   batchnorm_backward             one thread per channel for the two sums (kept in double in
-//                                  scratch memory), then one per element for dx
+//   batchnorm_forward              the channel moments in the CPU's two-level order (one thread
+//                                  per row (o, c), then one per channel: channel_rows.cuh), then
+//                                  one thread per channel for the statistics and one per element
+//                                  for xhat and y
+//   batchnorm_backward             the two sums the same way (kept in double in scratch
+//                                  memory), then one thread per element for dx
 //   maxpool_forward                one thread per output (window_argmax)
 //   maxpool_backward               one thread per input element, gathering the gradients of the
 //                                  windows whose argmax it is in ascending output order: the
 //                                  order the CPU's scatter adds them in
 //   avgpool_forward / _backward    one thread per plane (plane_mean) / per element
-// The per-channel passes are sequential per channel on purpose (a parallel tree would round the
-// sums differently); fine for training's channel counts.
+// The sums are not parallel trees on purpose: a tree would round differently from the CPU.
 #include <cuda_runtime.h>
 
 #include "kernels/cuda/cuda_backend.hpp"
+#include "kernels/cuda/channel_rows.cuh"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/grid_stride.cuh"
 #include "kernels/layer_ops.hpp"
@@ -25,9 +26,13 @@ namespace mpsim::kernels {
 namespace {
 
 using cuda_detail::add_count;
+using cuda_detail::combine_rows_kernel;
 using cuda_detail::first_index;
 using cuda_detail::grid_stride;
 using cuda_detail::kThreads;
+using cuda_detail::row_grad_sums_kernel;
+using cuda_detail::row_squared_deviations_kernel;
+using cuda_detail::row_sums_kernel;
 
 __global__ void __launch_bounds__(kThreads) add_kernel(const float* a, const float* b, float* y, std::int64_t n) {
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) y[i] = a[i] + b[i];
@@ -61,11 +66,16 @@ __global__ void __launch_bounds__(kThreads) count_different_kernel(const float* 
   add_count(local, count);
 }
 
-__global__ void __launch_bounds__(kThreads) batchnorm_channel_kernel(BatchNormSpec spec, const float* x, BiasLayout l,
-                                                                    float* running_mean, float* running_var,
-                                                                    float* mean, float* inv_std) {
+// moments: channel_moments_device's [means, variances]; null in eval mode.
+__global__ void __launch_bounds__(kThreads) batchnorm_channel_kernel(BatchNormSpec spec, const double* moments,
+                                                                    BiasLayout l, float* running_mean,
+                                                                    float* running_var, float* mean, float* inv_std) {
+  const double count = static_cast<double>(l.count_per_channel());
   for (std::int64_t c = first_index(); c < l.channels; c += grid_stride()) {
-    const ChannelNorm n = batchnorm_channel(spec, x, l, c, running_mean[c], running_var[c]);
+    const ChannelNorm n =
+        spec.train ? batchnorm_train_channel(spec, {moments[c], moments[l.channels + c]}, count, running_mean[c],
+                                             running_var[c])
+                   : batchnorm_eval_channel(spec, running_mean[c], running_var[c]);
     mean[c] = n.mean;
     inv_std[c] = n.inv_std;
   }
@@ -83,10 +93,11 @@ __global__ void __launch_bounds__(kThreads) batchnorm_apply_kernel(const float* 
   }
 }
 
-__global__ void __launch_bounds__(kThreads) batchnorm_sums_kernel(const float* dy, const float* xhat, BiasLayout l,
+// sums[c] = channel c's rows (rows[c * outer + o]) combined; dgamma and dbeta from them.
+__global__ void __launch_bounds__(kThreads) batchnorm_sums_kernel(const ChannelGradSums* rows, BiasLayout l,
                                                                  ChannelGradSums* sums, float* dgamma, float* dbeta) {
   for (std::int64_t c = first_index(); c < l.channels; c += grid_stride()) {
-    const ChannelGradSums s = batchnorm_grad_sums(dy, xhat, l, c);
+    const ChannelGradSums s = batchnorm_combine_grad_rows(rows, l.outer, c);
     sums[c] = s;
     dgamma[c] = static_cast<float>(s.dy_xhat);
     dbeta[c] = static_cast<float>(s.dy);
@@ -161,6 +172,27 @@ unsigned long long* CudaBackend::zeroed_count() {
   return count;
 }
 
+const double* CudaBackend::channel_moments_device(const float* x, const BiasLayout& l) {
+  const std::int64_t rows = l.outer * l.channels;
+  double* row_sums = layer_work_.as<double>(rows + 2 * l.channels);
+  double* moments = row_sums + rows;  // means, then variances
+  const double count = static_cast<double>(l.count_per_channel());
+  if (rows > 0) {
+    row_sums_kernel<<<grid(rows), kThreads>>>(x, l, row_sums);
+    MPSIM_CUDA_CHECK_LAUNCH(row_sums_kernel);
+  }
+  combine_rows_kernel<double><<<grid(l.channels), kThreads>>>(row_sums, l.outer, l.channels, count, moments);
+  MPSIM_CUDA_CHECK_LAUNCH(combine_rows_kernel);
+  if (rows > 0) {
+    row_squared_deviations_kernel<<<grid(rows), kThreads>>>(x, l, moments, row_sums);
+    MPSIM_CUDA_CHECK_LAUNCH(row_squared_deviations_kernel);
+  }
+  combine_rows_kernel<double><<<grid(l.channels), kThreads>>>(row_sums, l.outer, l.channels, count,
+                                                              moments + l.channels);
+  MPSIM_CUDA_CHECK_LAUNCH(combine_rows_kernel);
+  return moments;
+}
+
 void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& y) {
   check_same_numels("add", {&a, &b, &y});
   check_devices("add", {&a, &b, &y}, Device::cuda);
@@ -222,8 +254,9 @@ void CudaBackend::batchnorm_forward(const BatchNormSpec& spec, const Tensor& x, 
   check_devices("batchnorm_forward", {&x, &gamma, &beta, &running_mean, &running_var, &mean, &inv_std, xhat, &y},
                 Device::cuda);
   if (l.channels > 0) {
-    batchnorm_channel_kernel<<<grid(l.channels), kThreads>>>(spec, x.data(), l, running_mean.data(),
-                                                             running_var.data(), mean.data(), inv_std.data());
+    const double* moments = spec.train ? channel_moments_device(x.data(), l) : nullptr;
+    batchnorm_channel_kernel<<<grid(l.channels), kThreads>>>(spec, moments, l, running_mean.data(), running_var.data(),
+                                                             mean.data(), inv_std.data());
     MPSIM_CUDA_CHECK_LAUNCH(batchnorm_channel_kernel);
   }
   if (x.numel() > 0) {
@@ -239,10 +272,15 @@ void CudaBackend::batchnorm_backward(const Tensor& dy, const Tensor& xhat, const
   const BiasLayout l = check_batchnorm("batchnorm_backward", dy, {&gamma, &inv_std, &dgamma, &dbeta});
   check_same_numels("batchnorm_backward", {&dy, &xhat, dx});
   check_devices("batchnorm_backward", {&dy, &xhat, &gamma, &inv_std, &dgamma, &dbeta, dx}, Device::cuda);
-  auto* sums = layer_work_.as<ChannelGradSums>(l.channels > 0 ? l.channels : 1);
+  const std::int64_t rows = l.outer * l.channels;
+  auto* row_sums = layer_work_.as<ChannelGradSums>(rows + l.channels + 1);
+  ChannelGradSums* sums = row_sums + rows;
+  if (rows > 0) {
+    row_grad_sums_kernel<<<grid(rows), kThreads>>>(dy.data(), xhat.data(), l, row_sums);
+    MPSIM_CUDA_CHECK_LAUNCH(row_grad_sums_kernel);
+  }
   if (l.channels > 0) {
-    batchnorm_sums_kernel<<<grid(l.channels), kThreads>>>(dy.data(), xhat.data(), l, sums, dgamma.data(),
-                                                          dbeta.data());
+    batchnorm_sums_kernel<<<grid(l.channels), kThreads>>>(row_sums, l, sums, dgamma.data(), dbeta.data());
     MPSIM_CUDA_CHECK_LAUNCH(batchnorm_sums_kernel);
   }
   if (dx && dx->numel() > 0) {
