@@ -2,7 +2,8 @@
 // and optimizer kernel agrees bit for bit (tests/kernels/test_cuda_layers.cpp), but two do not:
 // softmax cross-entropy (CUDA's exp and log are not glibc's) and gemm_fast (cuBLAS sums in
 // another order than Eigen). So a GPU run is held to the CPU run within a tolerance, and to
-// itself bit for bit: the GPU backend has no atomics in any value it computes. Tagged [cuda]:
+// itself bit for bit: the GPU backend's only atomics are order-free (integer counts, the amax
+// bit-pattern maximum), and cuBLAS GEMMs repeat their bits on the same GPU. Tagged [cuda]:
 // without a GPU the executable exits 77 and ctest reports Skipped.
 #include <catch2/catch.hpp>
 
