@@ -226,22 +226,22 @@ void CudaBackend::transpose(const Tensor& src, Tensor& dst, std::int64_t batch, 
 
 std::int64_t CudaBackend::count_non_finite(const Tensor& t) {
   check_devices("count_non_finite", {&t}, Device::cuda);
+  traffic_.read("count_non_finite", t);
   if (t.numel() == 0) return 0;
   unsigned long long* count = zeroed_count();
   count_non_finite_kernel<<<grid(t.numel()), kThreads>>>(t.data(), t.numel(), count);
   MPSIM_CUDA_CHECK_LAUNCH(count_non_finite_kernel);
-  traffic_.read("count_non_finite", t);
   return read_count(count);
 }
 
 std::int64_t CudaBackend::count_different(const Tensor& a, const Tensor& b) {
   check_same_numel("count_different", a, b);
   check_devices("count_different", {&a, &b}, Device::cuda);
+  traffic_.record("count_different", {&a, &b}, {});
   if (a.numel() == 0) return 0;
   unsigned long long* count = zeroed_count();
   count_different_kernel<<<grid(a.numel()), kThreads>>>(a.data(), b.data(), a.numel(), count);
   MPSIM_CUDA_CHECK_LAUNCH(count_different_kernel);
-  traffic_.record("count_different", {&a, &b}, {});
   return read_count(count);
 }
 

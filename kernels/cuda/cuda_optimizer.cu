@@ -80,12 +80,12 @@ std::int64_t CudaBackend::adam_apply(const AdamSpec& spec, Tensor& master, const
                                      const Tensor& denominators) {
   check_same_numels("adam_apply", {&master, &m, &denominators});
   check_devices("adam_apply", {&master, &m, &denominators}, Device::cuda);
+  traffic_.record("adam_apply", {&m, &denominators, &master}, {&master});
   if (master.numel() == 0) return 0;
   unsigned long long* zeros = zeroed_count();
   adam_apply_kernel<<<grid(master.numel()), kThreads>>>(spec, master.data(), m.data(), denominators.data(),
                                                         master.numel(), zeros);
   MPSIM_CUDA_CHECK_LAUNCH(adam_apply_kernel);
-  traffic_.record("adam_apply", {&m, &denominators, &master}, {&master});
   return read_count(zeros);
 }
 
