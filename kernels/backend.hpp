@@ -121,10 +121,11 @@ class Backend {
   // dgamma, dbeta [C]; dx (may be null) as x.
   virtual void batchnorm_backward(const Tensor& dy, const Tensor& xhat, const Tensor& gamma, const Tensor& inv_std,
                                   Tensor& dgamma, Tensor& dbeta, Tensor* dx) = 0;
-  // x [N, C, H, W] -> y [N, C, OH, OW] with OH = (H - kernel) / stride + 1. Backward takes the
-  // forward's input x and recomputes each window's argmax; dx is zero where no maximum was.
-  virtual void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) = 0;
-  virtual void maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) = 0;
+  // x [N, C, H, W] -> y [N, C, OH, OW] with OH = (H - kernel) / stride + 1; argmax (shaped as
+  // y) gets where each maximum was (window_argmax's offset). Backward adds each dy at its argmax
+  // into dx [N, C, H, W], zero where no maximum was.
+  virtual void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y, Tensor& argmax) = 0;
+  virtual void maxpool_backward(const PoolSpec& spec, const Tensor& argmax, const Tensor& dy, Tensor& dx) = 0;
   // Global average: x [N, C, H, W] -> y [N, C]; dx = dy / (H W) broadcast.
   virtual void avgpool_forward(const Tensor& x, Tensor& y) = 0;
   virtual void avgpool_backward(const Tensor& dy, Tensor& dx) = 0;

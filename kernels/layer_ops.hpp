@@ -93,20 +93,26 @@ struct PoolSpec {
   std::int64_t kernel = 2, stride = 2;
 };
 
-// The flat index, within its plane of width w, of the window (row0, col0)'s maximum: the first
-// in row-major window order, where a NaN beats any number (it propagates, as PyTorch's max pool).
-// Backward recomputes it from the saved input instead of storing indices.
+// The window (row0, col0)'s maximum, in a plane of width w, as its offset a * kernel + b in
+// row-major window order: the first maximum, where a NaN beats any number (it propagates, as
+// PyTorch's max pool). Forward saves the offsets for backward in an ordinary fp32 tensor (exact:
+// kernel^2 < 2^24), so the indices live wherever the backend keeps tensors.
 MPSIM_HD inline std::int64_t window_argmax(const float* plane, std::int64_t w, std::int64_t row0, std::int64_t col0,
                                            std::int64_t kernel) {
-  std::int64_t best = row0 * w + col0;
-  float best_v = plane[best];
+  std::int64_t best = 0;
+  float best_v = plane[row0 * w + col0];
   for (std::int64_t a = 0; a < kernel; ++a)
     for (std::int64_t b = 0; b < kernel; ++b) {
-      const std::int64_t src = (row0 + a) * w + col0 + b;
-      const float v = plane[src];
-      if (v > best_v || (v != v && best_v == best_v)) best = src, best_v = v;
+      const float v = plane[(row0 + a) * w + col0 + b];
+      if (v > best_v || (v != v && best_v == best_v)) best = a * kernel + b, best_v = v;
     }
   return best;
+}
+
+// The flat index in the plane of the element at `offset` in window (row0, col0).
+MPSIM_HD constexpr std::int64_t window_source(std::int64_t offset, std::int64_t w, std::int64_t row0,
+                                              std::int64_t col0, std::int64_t kernel) {
+  return (row0 + offset / kernel) * w + col0 + offset % kernel;
 }
 
 // Output rows (or columns) whose window covers input row h: [first, last], empty when first > last.

@@ -67,10 +67,11 @@ struct BatchNorm2d {
 
 struct ReLU {};
 
-// Max pooling, window `kernel`, stride `stride`, no padding: y [N, C, OH, OW]. Backward
-// recomputes each window's argmax (first maximum, NaN wins) from the saved input.
+// Max pooling, window `kernel`, stride `stride`, no padding: y [N, C, OH, OW]; argmax [N, C, OH,
+// OW] holds where in its window each output's maximum was (first maximum, NaN wins), for backward.
 struct MaxPool2d {
   std::int64_t kernel = 2, stride = 2;
+  Tensor argmax;
 };
 
 // Global average pooling: x [N, C, H, W] -> y [N, C].
@@ -99,8 +100,8 @@ void batchnorm_backward(PrecisionContext& ctx, BatchNorm2d& l, std::vector<Param
                         Tensor* dx);
 void relu_forward(PrecisionContext& ctx, const Tensor& x, Tensor& y);
 void relu_backward(PrecisionContext& ctx, const Tensor& y, const Tensor& dy, Tensor* dx);
-void maxpool_forward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, Tensor& y);
-void maxpool_backward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, const Tensor& dy, Tensor* dx);
+void maxpool_forward(PrecisionContext& ctx, MaxPool2d& l, const Tensor& x, Tensor& y);
+void maxpool_backward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& dy, Tensor* dx);
 void avgpool_forward(PrecisionContext& ctx, const Tensor& x, Tensor& y);
 void avgpool_backward(PrecisionContext& ctx, const Tensor& dy, Tensor* dx);
 void add_forward(PrecisionContext& ctx, const Tensor& a, const Tensor& b, Tensor& y);

@@ -268,7 +268,7 @@ void Network::backward_node(PrecisionContext& ctx, Node& node) {
           linear_backward(ctx, l, params_, x.out_id, x.out, node.dout_id, node.dout, dx);
         else if constexpr (std::is_same_v<L, BatchNorm2d>) batchnorm_backward(ctx, l, params_, node.dout, dx);
         else if constexpr (std::is_same_v<L, ReLU>) relu_backward(ctx, node.out, node.dout, dx);
-        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_backward(ctx, l, x.out, node.dout, dx);
+        else if constexpr (std::is_same_v<L, MaxPool2d>) maxpool_backward(ctx, l, node.dout, dx);
         else if constexpr (std::is_same_v<L, AvgPool>) avgpool_backward(ctx, node.dout, dx);
         else if constexpr (std::is_same_v<L, Flatten> || std::is_same_v<L, Add>) {
           if (dx) copy_values(ctx, node.dout, *dx);

@@ -37,12 +37,13 @@ void relu_backward(PrecisionContext& ctx, const Tensor& y, const Tensor& dy, Ten
   if (dx) ctx.backend().relu_backward(y, dy, *dx);
 }
 
-void maxpool_forward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, Tensor& y) {
-  ctx.backend().maxpool_forward({l.kernel, l.stride}, x, y);
+void maxpool_forward(PrecisionContext& ctx, MaxPool2d& l, const Tensor& x, Tensor& y) {
+  ensure_shape(ctx.backend(), l.argmax, y.shape(), "pool.argmax");
+  ctx.backend().maxpool_forward({l.kernel, l.stride}, x, y, l.argmax);
 }
 
-void maxpool_backward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& x, const Tensor& dy, Tensor* dx) {
-  if (dx) ctx.backend().maxpool_backward({l.kernel, l.stride}, x, dy, *dx);
+void maxpool_backward(PrecisionContext& ctx, const MaxPool2d& l, const Tensor& dy, Tensor* dx) {
+  if (dx) ctx.backend().maxpool_backward({l.kernel, l.stride}, l.argmax, dy, *dx);
 }
 
 void avgpool_forward(PrecisionContext& ctx, const Tensor& x, Tensor& y) { ctx.backend().avgpool_forward(x, y); }

@@ -49,8 +49,8 @@ class CpuBackend final : public Backend {
                          Tensor& y) override;
   void batchnorm_backward(const Tensor& dy, const Tensor& xhat, const Tensor& gamma, const Tensor& inv_std,
                           Tensor& dgamma, Tensor& dbeta, Tensor* dx) override;
-  void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) override;
-  void maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) override;
+  void maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y, Tensor& argmax) override;
+  void maxpool_backward(const PoolSpec& spec, const Tensor& argmax, const Tensor& dy, Tensor& dx) override;
   void avgpool_forward(const Tensor& x, Tensor& y) override;
   void avgpool_backward(const Tensor& dy, Tensor& dx) override;
 

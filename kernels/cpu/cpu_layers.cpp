@@ -118,7 +118,8 @@ void CpuBackend::batchnorm_backward(const Tensor& dy, const Tensor& xhat, const 
 
 namespace {
 // Runs pool(kernel) with the kernel as a compile-time constant for LeNet's and VGG's 2x2 window, so
-// the compiler unrolls window_argmax (the general loop's branches cost 5% of a LeNet-5 step).
+// the compiler unrolls window_argmax and window_source's division (the general loop's branches cost
+// 5% of a LeNet-5 step).
 template <typename Pool>
 void with_kernel(std::int64_t kernel, const Pool& pool) {
   if (kernel == 2) pool(std::integral_constant<std::int64_t, 2>{});
@@ -126,44 +127,49 @@ void with_kernel(std::int64_t kernel, const Pool& pool) {
 }
 }  // namespace
 
-void CpuBackend::maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) {
+void CpuBackend::maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y, Tensor& argmax) {
   check_pool("maxpool_forward", spec, x, y);
+  check_same_numel("maxpool_forward", y, argmax);
   const std::int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
   const float* in = x.data();
-  float* out = y.data();
+  float *out = y.data(), *where = argmax.data();
   with_kernel(spec.kernel, [&](auto kernel) {
 #pragma omp parallel for num_threads(threads_) schedule(static)
     for (std::int64_t pl = 0; pl < planes; ++pl) {
       const float* plane = in + pl * h * w;
       for (std::int64_t i = 0; i < oh; ++i)
-        for (std::int64_t j = 0; j < ow; ++j)
-          out[(pl * oh + i) * ow + j] = plane[window_argmax(plane, w, i * spec.stride, j * spec.stride, kernel)];
+        for (std::int64_t j = 0; j < ow; ++j) {
+          const std::int64_t o = (pl * oh + i) * ow + j, row0 = i * spec.stride, col0 = j * spec.stride;
+          const std::int64_t offset = window_argmax(plane, w, row0, col0, kernel);
+          out[o] = plane[window_source(offset, w, row0, col0, kernel)];
+          where[o] = static_cast<float>(offset);
+        }
     }
   });
-  traffic_.record("maxpool_forward", {&x}, {&y});
+  traffic_.record("maxpool_forward", {&x}, {&y, &argmax});
 }
 
-void CpuBackend::maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) {
-  check_pool("maxpool_backward", spec, x, dy);
-  check_same_numel("maxpool_backward", x, dx);
-  const std::int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = dy.dim(2), ow = dy.dim(3);
-  const float* in = x.data();
-  const float* g = dy.data();
+void CpuBackend::maxpool_backward(const PoolSpec& spec, const Tensor& argmax, const Tensor& dy, Tensor& dx) {
+  check_pool("maxpool_backward", spec, dx, dy);
+  check_same_numel("maxpool_backward", dy, argmax);
+  const std::int64_t planes = dx.dim(0) * dx.dim(1), h = dx.dim(2), w = dx.dim(3), oh = dy.dim(2), ow = dy.dim(3);
+  const float *where = argmax.data(), *g = dy.data();
   float* out = dx.data();
   // Per plane: zero, then add each output's gradient at its argmax in ascending output order
   // (overlapping windows sum in that order; CUDA gathers in the same order).
   with_kernel(spec.kernel, [&](auto kernel) {
 #pragma omp parallel for num_threads(threads_) schedule(static)
     for (std::int64_t pl = 0; pl < planes; ++pl) {
-      const float* plane = in + pl * h * w;
       float* grad = out + pl * h * w;
       std::fill(grad, grad + h * w, 0.0f);
       for (std::int64_t i = 0; i < oh; ++i)
-        for (std::int64_t j = 0; j < ow; ++j)
-          grad[window_argmax(plane, w, i * spec.stride, j * spec.stride, kernel)] += g[(pl * oh + i) * ow + j];
+        for (std::int64_t j = 0; j < ow; ++j) {
+          const std::int64_t o = (pl * oh + i) * ow + j;
+          grad[window_source(static_cast<std::int64_t>(where[o]), w, i * spec.stride, j * spec.stride, kernel)] += g[o];
+        }
     }
   });
-  traffic_.record("maxpool_backward", {&x, &dy}, {&dx});
+  traffic_.record("maxpool_backward", {&argmax, &dy}, {&dx});
 }
 
 void CpuBackend::avgpool_forward(const Tensor& x, Tensor& y) {

@@ -8,10 +8,11 @@
 //                                  for xhat and y
 //   batchnorm_backward             the two sums the same way (kept in double in scratch
 //                                  memory), then one thread per element for dx
-//   maxpool_forward                one thread per output (window_argmax)
+//   maxpool_forward                one thread per output (window_argmax), which also saves the
+//                                  argmax's window offset
 //   maxpool_backward               one thread per input element, gathering the gradients of the
-//                                  windows whose argmax it is in ascending output order: the
-//                                  order the CPU's scatter adds them in
+//                                  windows whose saved argmax it is, in ascending output order:
+//                                  the order the CPU's scatter adds them in
 //   avgpool_forward / _backward    one thread per plane (plane_mean) / per element
 // The sums are not parallel trees on purpose: a tree would round differently from the CPU.
 #include <cuda_runtime.h>
@@ -121,28 +122,33 @@ struct PoolGeometry {
   std::int64_t planes, h, w, oh, ow;
 };
 
-__global__ void __launch_bounds__(kThreads) maxpool_forward_kernel(const float* x, float* y, PoolGeometry g,
-                                                                  PoolSpec spec) {
+__global__ void __launch_bounds__(kThreads) maxpool_forward_kernel(const float* x, float* y, float* argmax,
+                                                                  PoolGeometry g, PoolSpec spec) {
   const std::int64_t n = g.planes * g.oh * g.ow;
   for (std::int64_t d = first_index(); d < n; d += grid_stride()) {
     const std::int64_t j = d % g.ow, i = (d / g.ow) % g.oh, pl = d / (g.ow * g.oh);
     const float* plane = x + pl * g.h * g.w;
-    y[d] = plane[window_argmax(plane, g.w, i * spec.stride, j * spec.stride, spec.kernel)];
+    const std::int64_t row0 = i * spec.stride, col0 = j * spec.stride;
+    const std::int64_t offset = window_argmax(plane, g.w, row0, col0, spec.kernel);
+    y[d] = plane[window_source(offset, g.w, row0, col0, spec.kernel)];
+    argmax[d] = static_cast<float>(offset);
   }
 }
 
-__global__ void __launch_bounds__(kThreads) maxpool_backward_kernel(const float* x, const float* dy, float* dx,
+__global__ void __launch_bounds__(kThreads) maxpool_backward_kernel(const float* argmax, const float* dy, float* dx,
                                                                    PoolGeometry g, PoolSpec spec) {
   const std::int64_t n = g.planes * g.h * g.w;
   for (std::int64_t e = first_index(); e < n; e += grid_stride()) {
     const std::int64_t col = e % g.w, row = (e / g.w) % g.h, pl = e / (g.w * g.h);
-    const float* plane = x + pl * g.h * g.w;
+    const float* where = argmax + pl * g.oh * g.ow;
     const float* grad = dy + pl * g.oh * g.ow;
     float sum = 0.0f;
     for (std::int64_t i = first_window(row, spec); i <= last_window(row, g.oh, spec); ++i)
-      for (std::int64_t j = first_window(col, spec); j <= last_window(col, g.ow, spec); ++j)
-        if (window_argmax(plane, g.w, i * spec.stride, j * spec.stride, spec.kernel) == row * g.w + col)
+      for (std::int64_t j = first_window(col, spec); j <= last_window(col, g.ow, spec); ++j) {
+        const auto offset = static_cast<std::int64_t>(where[i * g.ow + j]);
+        if (window_source(offset, g.w, i * spec.stride, j * spec.stride, spec.kernel) == row * g.w + col)
           sum += grad[i * g.ow + j];
+      }
     dx[e] = sum;
   }
 }
@@ -291,27 +297,28 @@ void CudaBackend::batchnorm_backward(const Tensor& dy, const Tensor& xhat, const
   traffic_.record("batchnorm_backward", {&dy, &xhat}, {dx});
 }
 
-void CudaBackend::maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y) {
+void CudaBackend::maxpool_forward(const PoolSpec& spec, const Tensor& x, Tensor& y, Tensor& argmax) {
   check_pool("maxpool_forward", spec, x, y);
-  check_devices("maxpool_forward", {&x, &y}, Device::cuda);
+  check_same_numel("maxpool_forward", y, argmax);
+  check_devices("maxpool_forward", {&x, &y, &argmax}, Device::cuda);
   const PoolGeometry g{x.dim(0) * x.dim(1), x.dim(2), x.dim(3), y.dim(2), y.dim(3)};
   if (y.numel() > 0) {
-    maxpool_forward_kernel<<<grid(y.numel()), kThreads>>>(x.data(), y.data(), g, spec);
+    maxpool_forward_kernel<<<grid(y.numel()), kThreads>>>(x.data(), y.data(), argmax.data(), g, spec);
     MPSIM_CUDA_CHECK_LAUNCH(maxpool_forward_kernel);
   }
-  traffic_.record("maxpool_forward", {&x}, {&y});
+  traffic_.record("maxpool_forward", {&x}, {&y, &argmax});
 }
 
-void CudaBackend::maxpool_backward(const PoolSpec& spec, const Tensor& x, const Tensor& dy, Tensor& dx) {
-  check_pool("maxpool_backward", spec, x, dy);
-  check_same_numel("maxpool_backward", x, dx);
-  check_devices("maxpool_backward", {&x, &dy, &dx}, Device::cuda);
-  const PoolGeometry g{x.dim(0) * x.dim(1), x.dim(2), x.dim(3), dy.dim(2), dy.dim(3)};
+void CudaBackend::maxpool_backward(const PoolSpec& spec, const Tensor& argmax, const Tensor& dy, Tensor& dx) {
+  check_pool("maxpool_backward", spec, dx, dy);
+  check_same_numel("maxpool_backward", dy, argmax);
+  check_devices("maxpool_backward", {&argmax, &dy, &dx}, Device::cuda);
+  const PoolGeometry g{dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3)};
   if (dx.numel() > 0) {
-    maxpool_backward_kernel<<<grid(dx.numel()), kThreads>>>(x.data(), dy.data(), dx.data(), g, spec);
+    maxpool_backward_kernel<<<grid(dx.numel()), kThreads>>>(argmax.data(), dy.data(), dx.data(), g, spec);
     MPSIM_CUDA_CHECK_LAUNCH(maxpool_backward_kernel);
   }
-  traffic_.record("maxpool_backward", {&x, &dy}, {&dx});
+  traffic_.record("maxpool_backward", {&argmax, &dy}, {&dx});
 }
 
 void CudaBackend::avgpool_forward(const Tensor& x, Tensor& y) {

@@ -136,9 +136,10 @@ TEST_CASE("max pooling takes the first maximum, NaN wins, and routes each gradie
     Tensor y = cpu.empty({1, planes, oh, ow}, formats::fp32, "y");
     Tensor tdy = cpu.from_host({1, planes, oh, ow}, dy, formats::fp32, "dy");
     Tensor dx = cpu.empty({1, planes, k.h, k.w}, formats::fp32, "dx");
-    cpu.maxpool_forward({k.kernel, k.stride}, tx, y);
-    cpu.maxpool_backward({k.kernel, k.stride}, tx, tdy, dx);
-    const auto yv = cpu.to_host(y), dxv = cpu.to_host(dx);
+    Tensor argmax = cpu.empty({1, planes, oh, ow}, formats::fp32, "argmax");
+    cpu.maxpool_forward({k.kernel, k.stride}, tx, y, argmax);
+    cpu.maxpool_backward({k.kernel, k.stride}, argmax, tdy, dx);
+    const auto yv = cpu.to_host(y), dxv = cpu.to_host(dx), where = cpu.to_host(argmax);
     std::vector<double> want_dx(x.size(), 0.0);
     for (std::int64_t p = 0; p < planes; ++p)
       for (std::int64_t i = 0; i < oh; ++i)
@@ -155,23 +156,26 @@ TEST_CASE("max pooling takes the first maximum, NaN wins, and routes each gradie
           const auto o = static_cast<std::size_t>((p * oh + i) * ow + j);
           const float got = yv[o], want = x[static_cast<std::size_t>(best)];
           CHECK((got == want || (std::isnan(got) && std::isnan(want))));
+          const std::int64_t a = (best / k.w) % k.h - i * k.stride, b = best % k.w - j * k.stride;
+          CHECK(where[o] == static_cast<float>(a * k.kernel + b));  // the offset in the window
           want_dx[static_cast<std::size_t>(best)] += dy[o];
         }
     for (std::size_t e = 0; e < x.size(); ++e) CHECK(near(dxv[e], want_dx[e]));
   }
   Tensor x = cpu.zeros({1, 1, 4, 4}, formats::fp32, "x"), y = cpu.zeros({1, 1, 3, 3}, formats::fp32, "y");
-  CHECK_THROWS_WITH(cpu.maxpool_forward({2, 2}, x, y),
+  Tensor argmax = cpu.zeros({1, 1, 3, 3}, formats::fp32, "argmax");
+  CHECK_THROWS_WITH(cpu.maxpool_forward({2, 2}, x, y, argmax),
                     "maxpool_forward: y must be [1, 1, 2, 2] (x x [1, 1, 4, 4], y y [1, 1, 3, 3], kernel 2, stride 2)");
-  CHECK_THROWS_WITH(cpu.maxpool_forward({5, 1}, x, y),
+  CHECK_THROWS_WITH(cpu.maxpool_forward({5, 1}, x, y, argmax),
                     "maxpool_forward: the window is larger than the input (x x [1, 1, 4, 4], y y [1, 1, 3, 3], "
                     "kernel 5, stride 1)");
 }
 
 TEST_CASE("max pooling's gradient gathered per input element, as the GPU does, equals the CPU's scatter",
           "[kernels][cpu][layers]") {
-  // The CUDA kernel gives each input element the gradients of the windows whose argmax it is,
-  // visiting windows first_window..last_window in ascending order (kernels/layer_ops.hpp); here
-  // that walk runs on the host, against the CPU backend, in bits.
+  // The CUDA kernel gives each input element the gradients of the windows whose saved argmax it
+  // is, visiting windows first_window..last_window in ascending order (kernels/layer_ops.hpp);
+  // here that walk runs on the host, against the CPU backend, in bits.
   CpuBackend cpu(1);
   struct Case {
     std::int64_t h, w, kernel, stride;
@@ -186,14 +190,17 @@ TEST_CASE("max pooling's gradient gathered per input element, as the GPU does, e
     Tensor tx = cpu.from_host({1, 1, k.h, k.w}, x, formats::fp32, "x");
     Tensor tdy = cpu.from_host({1, 1, oh, ow}, dy, formats::fp32, "dy");
     Tensor dx = cpu.empty({1, 1, k.h, k.w}, formats::fp32, "dx");
-    cpu.maxpool_backward(spec, tx, tdy, dx);
-    const auto scattered = cpu.to_host(dx);
+    Tensor y = cpu.empty({1, 1, oh, ow}, formats::fp32, "y"), argmax = cpu.empty({1, 1, oh, ow}, formats::fp32, "argmax");
+    cpu.maxpool_forward(spec, tx, y, argmax);
+    cpu.maxpool_backward(spec, argmax, tdy, dx);
+    const auto scattered = cpu.to_host(dx), where = cpu.to_host(argmax);
     for (std::int64_t row = 0; row < k.h; ++row)
       for (std::int64_t col = 0; col < k.w; ++col) {
         float sum = 0.0f;
         for (std::int64_t i = first_window(row, spec); i <= last_window(row, oh, spec); ++i)
           for (std::int64_t j = first_window(col, spec); j <= last_window(col, ow, spec); ++j)
-            if (window_argmax(x.data(), k.w, i * spec.stride, j * spec.stride, spec.kernel) == row * k.w + col)
+            if (window_source(static_cast<std::int64_t>(where[static_cast<std::size_t>(i * ow + j)]), k.w,
+                              i * spec.stride, j * spec.stride, spec.kernel) == row * k.w + col)
               sum += dy[static_cast<std::size_t>(i * ow + j)];
         CHECK(testing::same_bits(sum, scattered[static_cast<std::size_t>(row * k.w + col)]));
       }

@@ -133,8 +133,9 @@ TEST_CASE("max and average pooling on the GPU equal the CPU", "[cuda][kernels][l
                   Tensor y = be.empty(out_shape, formats::fp32, "y");
                   Tensor tdy = be.from_host(out_shape, dy, formats::fp32, "dy");
                   Tensor dx = be.empty(p.shape, formats::fp32, "dx");
-                  be.maxpool_forward(p.spec, tx, y);
-                  be.maxpool_backward(p.spec, tx, tdy, dx);
+                  Tensor argmax = be.empty(out_shape, formats::fp32, "argmax");
+                  be.maxpool_forward(p.spec, tx, y, argmax);
+                  be.maxpool_backward(p.spec, argmax, tdy, dx);
                   Tensor mean = be.empty({p.shape[0], p.shape[1]}, formats::fp32, "mean");
                   Tensor tdm = be.from_host({p.shape[0], p.shape[1]}, dmean, formats::fp32, "dmean");
                   Tensor dmx = be.empty(p.shape, formats::fp32, "dx of mean");
@@ -142,6 +143,7 @@ TEST_CASE("max and average pooling on the GPU equal the CPU", "[cuda][kernels][l
                   be.avgpool_backward(tdm, dmx);
                   Outcome out;
                   out.outputs.push_back({"max", be.to_host(y)});
+                  out.outputs.push_back({"argmax", be.to_host(argmax)});
                   out.outputs.push_back({"max dx", be.to_host(dx)});
                   out.outputs.push_back({"mean", be.to_host(mean), Match::bits_any_nan});
                   out.outputs.push_back({"mean dx", be.to_host(dmx)});
@@ -151,7 +153,8 @@ TEST_CASE("max and average pooling on the GPU equal the CPU", "[cuda][kernels][l
   check_case({"maxpool output of the wrong shape", [](Backend& be) {
                 Tensor x = be.zeros({1, 1, 4, 4}, formats::fp32, "x");
                 Tensor y = be.zeros({1, 1, 3, 3}, formats::fp32, "y");
-                be.maxpool_forward({2, 2}, x, y);
+                Tensor argmax = be.zeros({1, 1, 3, 3}, formats::fp32, "argmax");
+                be.maxpool_forward({2, 2}, x, y, argmax);
                 return Outcome{};
               }});
 }
