@@ -123,12 +123,19 @@ void check_conv(const char* kernel, const ConvShape& s, const Tensor& input, con
                       columns.name() + " " + shape_text(columns.shape()) + " do not match the convolution shape");
 }
 
+namespace {
+// x [outer, channels, inner...] of rank 2 or more as (outer, channels, inner).
+BiasLayout channel_layout(const Tensor& x) {
+  const std::int64_t rows_by_channels = x.dim(0) * x.dim(1);
+  return {x.dim(0), x.dim(1), rows_by_channels == 0 ? 0 : x.numel() / rows_by_channels};
+}
+}  // namespace
+
 BiasLayout bias_layout(const char* kernel, const Tensor& x, const Tensor& bias) {
   if (x.rank() < 2 || bias.numel() != x.dim(1))
     throw KernelError(std::string(kernel) + ": bias " + shape_text(bias.shape()) +
                       " must have one entry per column / channel of " + x.name() + " " + shape_text(x.shape()));
-  const std::int64_t rows_by_channels = x.dim(0) * x.dim(1);
-  return {x.dim(0), x.dim(1), rows_by_channels == 0 ? 0 : x.numel() / rows_by_channels};
+  return channel_layout(x);
 }
 
 void check_softmax(const Tensor& logits, const std::vector<std::int32_t>& labels, const Tensor& dlogits) {
@@ -175,8 +182,7 @@ BiasLayout check_batchnorm(const char* kernel, const Tensor& x, std::initializer
     if (t->numel() != x.dim(1))
       throw KernelError(std::string(kernel) + ": " + t->name() + " " + shape_text(t->shape()) +
                         " must have one entry per channel of " + x.name() + " " + shape_text(x.shape()));
-  const std::int64_t rows_by_channels = x.dim(0) * x.dim(1);
-  return {x.dim(0), x.dim(1), rows_by_channels == 0 ? 0 : x.numel() / rows_by_channels};
+  return channel_layout(x);
 }
 
 }  // namespace mpsim::kernels
